@@ -1,0 +1,74 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Contracts;
+
+/// <summary>
+/// How an 8-bit RGB image becomes a generator input and how an output becomes pixels again:
+/// planar CHW float32 in [-1, 1] (x / 127.5 − 1), as the reference normalises with mean = std = 0.5.
+/// </summary>
+public static class PixelConventions
+{
+    public const float ValueMin = -1f;
+    public const float ValueMax = 1f;
+
+    /// <summary>Writes the image as C×H×W values in [-1, 1]; <paramref name="channels"/> 1 takes the luminance.</summary>
+    public static void ToPlanar(Image<Rgb24> image, Span<float> destination, int channels = 3)
+    {
+        int width = image.Width, height = image.Height, plane = width * height;
+        if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), "channels must be 1 or 3");
+        if (destination.Length < channels * plane) throw new ArgumentException("destination is too small", nameof(destination));
+        var pixels = new Rgb24[plane];
+        image.CopyPixelDataTo(pixels);
+        for (var i = 0; i < plane; i++)
+        {
+            var p = pixels[i];
+            if (channels == 1)
+            {
+                destination[i] = ToValue(Luminance(p));
+            }
+            else
+            {
+                destination[i] = ToValue(p.R);
+                destination[plane + i] = ToValue(p.G);
+                destination[2 * plane + i] = ToValue(p.B);
+            }
+        }
+    }
+
+    public static float[] ToPlanar(Image<Rgb24> image, int channels = 3)
+    {
+        var values = new float[channels * image.Width * image.Height];
+        ToPlanar(image, values, channels);
+        return values;
+    }
+
+    /// <summary>Turns C×H×W values in [-1, 1] back into an RGB image (one channel becomes grey).</summary>
+    public static Image<Rgb24> FromPlanar(ReadOnlySpan<float> values, int channels, int width, int height)
+    {
+        if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), "channels must be 1 or 3");
+        var plane = width * height;
+        if (values.Length < channels * plane) throw new ArgumentException("too few values for the image size", nameof(values));
+        var pixels = new Rgb24[plane];
+        for (var i = 0; i < plane; i++)
+        {
+            pixels[i] = channels == 1
+                ? new Rgb24(ToByte(values[i]), ToByte(values[i]), ToByte(values[i]))
+                : new Rgb24(ToByte(values[i]), ToByte(values[plane + i]), ToByte(values[2 * plane + i]));
+        }
+
+        return Image.LoadPixelData<Rgb24>(pixels, width, height);
+    }
+
+    public static float ToValue(byte level) => level / 127.5f - 1f;
+
+    /// <summary>Rounds to the nearest level; values outside [-1, 1] are clamped.</summary>
+    public static byte ToByte(float value)
+    {
+        var level = (value + 1f) * 127.5f;
+        return (byte)Math.Clamp(MathF.Round(level), 0f, 255f);
+    }
+
+    // ITU-R 601 luma, as PIL's convert('L') computes it.
+    private static byte Luminance(Rgb24 p) => (byte)((p.R * 299 + p.G * 587 + p.B * 114 + 500) / 1000);
+}

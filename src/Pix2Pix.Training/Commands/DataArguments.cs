@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Pix2Pix.Training.Options;
+
+namespace Pix2Pix.Training.Commands;
+
+/// <summary>The dataset options, named as in the reference (--dataroot, --direction, --preprocess, ...).</summary>
+internal sealed class DataArguments
+{
+    private readonly Option<string> dataroot = new("--dataroot") { Description = "folder with train/, val/, test/ of A|B images", Required = true };
+    private readonly Option<string> direction = new("--direction") { Description = "AtoB | BtoA", DefaultValueFactory = _ => "AtoB" };
+    private readonly Option<string> preprocess = new("--preprocess") { Description = "resize_and_crop | crop | scale_width | scale_width_and_crop | none", DefaultValueFactory = _ => "resize_and_crop" };
+    private readonly Option<int> loadSize = new("--load_size") { Description = "scale images to this size", DefaultValueFactory = _ => 286 };
+    private readonly Option<int> cropSize = new("--crop_size") { Description = "then crop to this size", DefaultValueFactory = _ => 256 };
+    private readonly Option<bool> noFlip = new("--no_flip") { Description = "do not flip images for augmentation" };
+    private readonly Option<bool> serialBatches = new("--serial_batches") { Description = "take images in order instead of shuffling" };
+    private readonly Option<int> maxDatasetSize = new("--max_dataset_size") { Description = "use at most this many images", DefaultValueFactory = _ => int.MaxValue };
+
+    public DataArguments(Command command)
+    {
+        direction.AcceptOnlyFromAmong("AtoB", "BtoA");
+        preprocess.AcceptOnlyFromAmong("resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none");
+        foreach (var option in new Option[] { dataroot, direction, preprocess, loadSize, cropSize, noFlip, serialBatches, maxDatasetSize })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public DataOptions Bind(ParseResult result, string phase)
+    {
+        var options = new DataOptions
+        {
+            Dataroot = result.GetValue(dataroot)!,
+            Phase = phase,
+            Direction = result.GetValue(direction) == "BtoA" ? Direction.BtoA : Direction.AtoB,
+            Preprocess = DataOptions.ParsePreprocess(result.GetValue(preprocess)!),
+            LoadSize = result.GetValue(loadSize),
+            CropSize = result.GetValue(cropSize),
+            NoFlip = result.GetValue(noFlip),
+            SerialBatches = result.GetValue(serialBatches),
+            MaxDatasetSize = result.GetValue(maxDatasetSize),
+        };
+        if (options.LoadSize < 1 || options.CropSize < 1) throw new UserInputException("--load_size and --crop_size must be positive");
+        if (options.Preprocess == Preprocess.ResizeAndCrop && options.CropSize > options.LoadSize)
+        {
+            throw new UserInputException($"--crop_size {options.CropSize} is larger than --load_size {options.LoadSize}");
+        }
+
+        if (options.MaxDatasetSize < 1) throw new UserInputException("--max_dataset_size must be positive");
+        return options;
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Pix2Pix.Contracts;
+
+namespace Pix2Pix.Training.Commands;
+
+/// <summary>Which run and which of its checkpoints (--checkpoints_dir, --name, --epoch), and test-time batch norm.</summary>
+internal sealed class RunArguments
+{
+    private readonly Option<string> name = new("--name") { Description = "name of the experiment (its folder under --checkpoints_dir)", Required = true };
+    private readonly Option<string> checkpointsDir = new("--checkpoints_dir") { Description = "where runs are saved", DefaultValueFactory = _ => "checkpoints" };
+    private readonly Option<string>? epoch;
+    private readonly Option<string>? normAtTest;
+
+    public RunArguments(Command command, bool withEpoch = true)
+    {
+        command.Options.Add(name);
+        command.Options.Add(checkpointsDir);
+        if (!withEpoch) return;
+        epoch = new Option<string>("--epoch") { Description = "which checkpoint: latest or an epoch number", DefaultValueFactory = _ => "latest" };
+        normAtTest = new Option<string>("--norm_at_test")
+        {
+            Description = "batch norm at test time: image (the paper: each image's own statistics) | running (running averages)",
+            DefaultValueFactory = _ => "image",
+        };
+        normAtTest.AcceptOnlyFromAmong("image", "running");
+        command.Options.Add(epoch);
+        command.Options.Add(normAtTest);
+    }
+
+    public string Name(ParseResult result) => result.GetValue(name)!;
+
+    public string CheckpointsDir(ParseResult result) => result.GetValue(checkpointsDir)!;
+
+    public string RunDirectory(ParseResult result) => Path.Combine(CheckpointsDir(result), Name(result));
+
+    public string Epoch(ParseResult result)
+    {
+        var label = epoch is null ? "latest" : result.GetValue(epoch)!;
+        if (label != "latest" && !(int.TryParse(label, out var n) && n > 0)) throw new UserInputException($"--epoch must be 'latest' or a positive epoch number, not '{label}'");
+        return label;
+    }
+
+    public NormalizationAtTest NormalizationAtTest(ParseResult result) =>
+        normAtTest is not null && result.GetValue(normAtTest) == "running" ? Contracts.NormalizationAtTest.Running : Contracts.NormalizationAtTest.Image;
+}

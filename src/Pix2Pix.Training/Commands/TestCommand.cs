@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Inference;
+using Pix2Pix.Training.Options;
+using Pix2Pix.Training.Training;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Processing;
+
+namespace Pix2Pix.Training.Commands;
+
+/// <summary>`test`: the generator over DATAROOT/test, images and an index.html gallery, as the reference's test.py.</summary>
+internal static class TestCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("test", "Translate DATAROOT/test with a trained generator and write a gallery");
+        var run = new RunArguments(command);
+        var dataroot = new Option<string>("--dataroot") { Description = "folder holding the test/ A|B images", Required = true };
+        var phase = new Option<string>("--phase") { Description = "which split to translate", DefaultValueFactory = _ => "test" };
+        var direction = new Option<string>("--direction") { Description = "AtoB | BtoA (default: as trained)" };
+        var resultsDir = new Option<string>("--results_dir") { Description = "where results go", DefaultValueFactory = _ => "results" };
+        var numTest = new Option<int>("--num_test") { Description = "how many images to translate", DefaultValueFactory = _ => 50 };
+        direction.AcceptOnlyFromAmong("AtoB", "BtoA");
+        foreach (var option in new Option[] { dataroot, phase, direction, resultsDir, numTest }) command.Options.Add(option);
+        CommandAction.Set(command, error, result =>
+        {
+            var record = RunRecord.Load(run.RunDirectory(result));
+            var label = run.Epoch(result);
+            var store = new CheckpointStore(run.RunDirectory(result));
+            var chosen = result.GetValue(direction);
+            var swap = (chosen is null ? record.Data?.Direction ?? Direction.AtoB : chosen == "BtoA" ? Direction.BtoA : Direction.AtoB) == Direction.BtoA;
+            var folder = Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!);
+            var files = ImageFiles.In(folder).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
+            if (files.Length == 0) throw new UserInputException($"no images in {folder}");
+            var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}");
+            using var runner = new GeneratorRunner(store.LoadGenerator(record, label), record.Network.InputNc, record.Data?.CropSize ?? 256, run.NormalizationAtTest(result));
+            Translate(files, swap, runner, target);
+            Gallery.Write(target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}", files.Select(f => Path.GetFileNameWithoutExtension(f)).Select(stem =>
+                new Gallery.Row(stem, $"images/{stem}_real_A.png", $"images/{stem}_fake_B.png", $"images/{stem}_real_B.png")));
+            output.WriteLine($"translated {files.Length} images into {Path.Combine(target, "index.html")}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Translate(IEnumerable<string> files, bool swap, GeneratorRunner runner, string target)
+    {
+        var images = Path.Combine(target, "images");
+        Directory.CreateDirectory(images);
+        foreach (var file in files)
+        {
+            using var ab = ImageFiles.Load(file);
+            var half = ab.Width / 2;
+            if (half < 1) throw new UserInputException($"image {file} is too narrow to hold A|B halves");
+            using var left = ab.Clone(c => c.Crop(new Rectangle(0, 0, half, ab.Height)));
+            using var right = ab.Clone(c => c.Crop(new Rectangle(half, 0, half, ab.Height)));
+            var (a, b) = swap ? (right, left) : (left, right);
+            using var fake = runner.Translate(a);
+            var stem = Path.Combine(images, Path.GetFileNameWithoutExtension(file));
+            a.SaveAsPng(stem + "_real_A.png");
+            fake.SaveAsPng(stem + "_fake_B.png");
+            b.SaveAsPng(stem + "_real_B.png");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Pix2Pix.Training.Options;
+
+namespace Pix2Pix.Training.Commands;
+
+/// <summary>The objective and optimisation options, named as in the reference.</summary>
+internal sealed class TrainArguments
+{
+    private static readonly TrainOptions Defaults = new() { Name = "" };
+
+    private readonly Option<string> ganMode = new("--gan_mode") { Description = "vanilla (BCE with logits) | lsgan (MSE)", DefaultValueFactory = _ => "vanilla" };
+    private readonly Option<double> lambdaL1 = new("--lambda_L1") { Description = "weight of the L1 term", DefaultValueFactory = _ => Defaults.LambdaL1 };
+    private readonly Option<double> lr = new("--lr") { Description = "initial Adam learning rate", DefaultValueFactory = _ => Defaults.Lr };
+    private readonly Option<double> beta1 = new("--beta1") { Description = "Adam beta1", DefaultValueFactory = _ => Defaults.Beta1 };
+    private readonly Option<int> batchSize = new("--batch_size") { Description = "images per step", DefaultValueFactory = _ => Defaults.BatchSize };
+    private readonly Option<int> nEpochs = new("--n_epochs") { Description = "epochs at the initial learning rate", DefaultValueFactory = _ => Defaults.NEpochs };
+    private readonly Option<int> nEpochsDecay = new("--n_epochs_decay") { Description = "epochs of linear decay to zero", DefaultValueFactory = _ => Defaults.NEpochsDecay };
+    private readonly Option<int> seed = new("--seed") { Description = "random seed (weights, data order, crops, dropout)", DefaultValueFactory = _ => Defaults.Seed };
+    private readonly Option<int> printFreq = new("--print_freq") { Description = "steps between progress lines when output is not a terminal", DefaultValueFactory = _ => Defaults.PrintFreq };
+    private readonly Option<int> saveEpochFreq = new("--save_epoch_freq") { Description = "keep a numbered checkpoint every this many epochs", DefaultValueFactory = _ => Defaults.SaveEpochFreq };
+    private readonly Option<bool> continueTrain = new("--continue_train") { Description = "resume from the run's latest checkpoint" };
+    private readonly Option<int> maxSteps = new("--max_steps") { Description = "stop after this many steps (0 = train to the end)", DefaultValueFactory = _ => 0 };
+
+    public TrainArguments(Command command)
+    {
+        ganMode.AcceptOnlyFromAmong("vanilla", "lsgan");
+        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, continueTrain, maxSteps })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public TrainOptions Bind(ParseResult result, string name, string checkpointsDir)
+    {
+        var options = new TrainOptions
+        {
+            Name = name,
+            CheckpointsDir = checkpointsDir,
+            GanMode = result.GetValue(ganMode) == "lsgan" ? GanMode.Lsgan : GanMode.Vanilla,
+            LambdaL1 = result.GetValue(lambdaL1),
+            Lr = result.GetValue(lr),
+            Beta1 = result.GetValue(beta1),
+            BatchSize = result.GetValue(batchSize),
+            NEpochs = result.GetValue(nEpochs),
+            NEpochsDecay = result.GetValue(nEpochsDecay),
+            Seed = result.GetValue(seed),
+            PrintFreq = result.GetValue(printFreq),
+            SaveEpochFreq = result.GetValue(saveEpochFreq),
+            ContinueTrain = result.GetValue(continueTrain),
+            MaxSteps = result.GetValue(maxSteps),
+        };
+        if (options.BatchSize < 1) throw new UserInputException("--batch_size must be at least 1");
+        if (options.NEpochs < 0 || options.NEpochsDecay < 0 || options.TotalEpochs < 1) throw new UserInputException("--n_epochs + --n_epochs_decay must be at least 1");
+        if (options.Lr <= 0) throw new UserInputException("--lr must be positive");
+        if (options.LambdaL1 < 0) throw new UserInputException("--lambda_L1 must not be negative");
+        if (options.PrintFreq < 1 || options.SaveEpochFreq < 1) throw new UserInputException("--print_freq and --save_epoch_freq must be at least 1");
+        if (options.MaxSteps < 0) throw new UserInputException("--max_steps must not be negative");
+        return options;
+    }
+}

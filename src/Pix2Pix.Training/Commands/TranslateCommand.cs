@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Inference;
+using Pix2Pix.Training.Training;
+using SixLabors.ImageSharp;
+
+namespace Pix2Pix.Training.Commands;
+
+/// <summary>`translate`: a checkpoint applied to any image or folder of images; each result has its input's size.</summary>
+internal static class TranslateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("translate", "Translate an image (or a folder of images) with a trained generator");
+        var run = new RunArguments(command);
+        var input = new Option<string>("--input") { Description = "an image file or a folder of images", Required = true };
+        var target = new Option<string>("--output") { Description = "the result file (.png) or folder", Required = true };
+        command.Options.Add(input);
+        command.Options.Add(target);
+        CommandAction.Set(command, error, result =>
+        {
+            var jobs = Plan(result.GetValue(input)!, result.GetValue(target)!);
+            var record = RunRecord.Load(run.RunDirectory(result));
+            var label = run.Epoch(result);
+            var store = new CheckpointStore(run.RunDirectory(result));
+            using var runner = new GeneratorRunner(store.LoadGenerator(record, label), record.Network.InputNc, record.Data?.CropSize ?? 256, run.NormalizationAtTest(result));
+            foreach (var (from, to) in jobs)
+            {
+                using var image = ImageFiles.Load(from);
+                using var translated = runner.Translate(image);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
+                translated.SaveAsPng(to);
+                output.WriteLine($"{from} -> {to}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Pairs each input with its output path; refuses anything that would overwrite an input.</summary>
+    public static IReadOnlyList<(string From, string To)> Plan(string input, string output)
+    {
+        if (Directory.Exists(input))
+        {
+            if (File.Exists(output)) throw new UserInputException($"--input is a folder, so --output must be a folder too, but {output} is a file");
+            var files = ImageFiles.In(input);
+            if (files.Count == 0) throw new UserInputException($"no images in {input}");
+            var jobs = files.Select(f => (f, Path.Combine(output, Path.GetFileNameWithoutExtension(f) + ".png"))).ToArray();
+            if (jobs.Any(j => SamePath(j.f, j.Item2))) throw new UserInputException("--output would overwrite the input images; choose another folder");
+            return jobs;
+        }
+
+        if (!File.Exists(input)) throw new UserInputException($"--input not found: {input}");
+        var to = Directory.Exists(output) ? Path.Combine(output, Path.GetFileNameWithoutExtension(input) + ".png") : output;
+        if (!to.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UserInputException($"--output {output} must be a .png file or an existing folder");
+        if (SamePath(input, to)) throw new UserInputException("--output would overwrite the input image; choose another path");
+        return [(input, to)];
+    }
+
+    private static bool SamePath(string a, string b) => Path.GetFullPath(a) == Path.GetFullPath(b);
+}

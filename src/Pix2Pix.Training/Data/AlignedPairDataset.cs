@@ -1,0 +1,50 @@
+using Pix2Pix.Contracts;
+using Pix2Pix.Training.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Pix2Pix.Training.Data;
+
+/// <summary>
+/// The reference's aligned dataset: every file in DATAROOT/PHASE holds A on its left half and B on its right.
+/// Both halves get the same crop and flip; --direction BtoA swaps them.
+/// </summary>
+public sealed class AlignedPairDataset
+{
+    private readonly DataOptions options;
+    private readonly NetworkOptions network;
+    private readonly Preprocessing preprocessing;
+
+    public AlignedPairDataset(DataOptions options, NetworkOptions network)
+    {
+        this.options = options;
+        this.network = network;
+        var folder = Path.Combine(options.Dataroot, options.Phase);
+        if (!Directory.Exists(options.Dataroot)) throw new UserInputException($"--dataroot not found: {options.Dataroot}");
+        if (!Directory.Exists(folder)) throw new UserInputException($"no '{options.Phase}' folder in {options.Dataroot} (expected {folder} with A|B images)");
+        Paths = ImageFiles.In(folder).Take(options.MaxDatasetSize).ToArray();
+        if (Paths.Count == 0) throw new UserInputException($"no images (.png, .jpg) in {folder}");
+        preprocessing = new Preprocessing(options, network.SizeMultiple);
+    }
+
+    public IReadOnlyList<string> Paths { get; }
+
+    public int Count => Paths.Count;
+
+    public AlignedPair Get(int index, Random random)
+    {
+        var path = Paths[index];
+        using var ab = ImageFiles.Load(path);
+        if (ab.Width < 2) throw new UserInputException($"image {path} is too narrow to hold A|B halves");
+        var half = ab.Width / 2;
+        using var left = ab.Clone(c => c.Crop(new Rectangle(0, 0, half, ab.Height)));
+        using var right = ab.Clone(c => c.Crop(new Rectangle(half, 0, half, ab.Height)));
+        var (a, b) = options.Direction == Direction.AtoB ? (left, right) : (right, left);
+
+        var parameters = preprocessing.Draw(a.Size(), random);
+        preprocessing.Apply(a, parameters, path);
+        preprocessing.Apply(b, parameters, path);
+        return new AlignedPair(path, PixelConventions.ToPlanar(a, network.InputNc), PixelConventions.ToPlanar(b, network.OutputNc), a.Height, a.Width);
+    }
+}

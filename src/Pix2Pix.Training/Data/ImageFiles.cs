@@ -1,0 +1,31 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Training.Data;
+
+/// <summary>Finding and reading the image files of a dataset folder, with errors a user can act on.</summary>
+public static class ImageFiles
+{
+    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp"];
+
+    public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    /// <summary>The images directly in <paramref name="folder"/>, sorted by name as the reference's make_dataset does.</summary>
+    public static IReadOnlyList<string> In(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new UserInputException($"folder not found: {folder}");
+        return Directory.EnumerateFiles(folder).Where(IsImage).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    public static Image<Rgb24> Load(string path)
+    {
+        try
+        {
+            return Image.Load<Rgb24>(path);
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
+        {
+            throw new UserInputException($"cannot read image {path}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Pix2Pix.Contracts;
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Inference;
+
+/// <summary>
+/// Runs a trained generator for users: dropout off (deterministic), batch norm as chosen
+/// (<see cref="NormalizationAtTest"/>, the paper's per-image statistics by default). Any image size:
+/// it is resized to the native size, translated, and resized back.
+/// </summary>
+public sealed class GeneratorRunner : IDisposable
+{
+    private readonly UnetGenerator generator;
+    private readonly int inputNc;
+
+    public GeneratorRunner(UnetGenerator generator, int inputNc, int nativeSize, NormalizationAtTest normalization)
+    {
+        this.generator = generator;
+        this.inputNc = inputNc;
+        NativeSize = nativeSize;
+        generator.eval();
+        generator.SetNormalizationAtTest(normalization);
+    }
+
+    public int NativeSize { get; }
+
+    public Tensor Forward(Tensor input)
+    {
+        using var _ = no_grad();
+        return generator.forward(input);
+    }
+
+    public Image<Rgb24> Translate(Image<Rgb24> input)
+    {
+        using var native = input.Width == NativeSize && input.Height == NativeSize
+            ? input.Clone()
+            : input.Clone(c => c.Resize(NativeSize, NativeSize, KnownResamplers.Bicubic));
+        using var scope = NewDisposeScope();
+        var output = TensorImages.ToImages(Forward(TensorImages.FromImage(native, inputNc)))[0];
+        if (output.Size() != input.Size()) output.Mutate(c => c.Resize(input.Width, input.Height, KnownResamplers.Bicubic));
+        return output;
+    }
+
+    public void Dispose() => generator.Dispose();
+}

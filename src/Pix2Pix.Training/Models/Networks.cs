@@ -1,0 +1,33 @@
+using Pix2Pix.Training.Options;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Models;
+
+/// <summary>Builds the networks by name, as the reference's define_G / define_D do, with its weight init.</summary>
+public static class Networks
+{
+    public static UnetGenerator CreateGenerator(NetworkOptions options, bool initialise = true)
+    {
+        options.Validate();
+        var generator = new UnetGenerator(options.InputNc, options.OutputNc, options.Downsamplings, options.Ngf, options.Norm, useDropout: !options.NoDropout);
+        if (initialise) WeightInit.Apply(generator);
+        return generator;
+    }
+
+    public static nn.Module<Tensor, Tensor> CreateDiscriminator(NetworkOptions options)
+    {
+        options.Validate();
+        var inputNc = options.InputNc + options.OutputNc;
+        nn.Module<Tensor, Tensor> discriminator = options.NetD switch
+        {
+            "basic" => new PatchDiscriminator(inputNc, options.Ndf, 3, options.Norm),
+            "n_layers" => new PatchDiscriminator(inputNc, options.Ndf, options.NLayersD, options.Norm),
+            _ => new PixelDiscriminator(inputNc, options.Ndf, options.Norm),
+        };
+        WeightInit.Apply(discriminator);
+        return discriminator;
+    }
+
+    public static long CountParameters(nn.Module module) => module.parameters().Sum(p => p.numel());
+}

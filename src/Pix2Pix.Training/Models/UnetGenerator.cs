@@ -1,0 +1,57 @@
+using Pix2Pix.Contracts;
+using Pix2Pix.Training.Options;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Pix2Pix.Training.Models;
+
+/// <summary>
+/// The pix2pix generator: a U-Net of <c>downsamplings</c> levels built from the innermost block outwards
+/// (channels ngf, 2ngf, 4ngf, 8ngf, then 8ngf down to the 1×1 bottleneck), dropout on the three 8ngf blocks
+/// around the innermost one.
+/// </summary>
+public sealed class UnetGenerator : Module<Tensor, Tensor>
+{
+    private readonly UnetSkipConnectionBlock model;
+
+    public UnetGenerator(int inputNc, int outputNc, int downsamplings, int ngf = 64, NormKind norm = NormKind.Batch, bool useDropout = true)
+        : base(nameof(UnetGenerator))
+    {
+        if (downsamplings < 5) throw new ArgumentOutOfRangeException(nameof(downsamplings), "a U-Net needs at least 5 levels");
+        Downsamplings = downsamplings;
+        var block = new UnetSkipConnectionBlock(ngf * 8, ngf * 8, UnetLevel.Innermost, norm);
+        for (var i = 0; i < downsamplings - 5; i++)
+        {
+            block = new UnetSkipConnectionBlock(ngf * 8, ngf * 8, UnetLevel.Middle, norm, block, useDropout: useDropout);
+        }
+
+        block = new UnetSkipConnectionBlock(ngf * 4, ngf * 8, UnetLevel.Middle, norm, block);
+        block = new UnetSkipConnectionBlock(ngf * 2, ngf * 4, UnetLevel.Middle, norm, block);
+        block = new UnetSkipConnectionBlock(ngf, ngf * 2, UnetLevel.Middle, norm, block);
+        model = new UnetSkipConnectionBlock(outputNc, ngf, UnetLevel.Outermost, norm, block, inputNc: inputNc);
+        RegisterComponents();
+    }
+
+    public int Downsamplings { get; }
+
+    public UnetSkipConnectionBlock Outermost => model;
+
+    public override Tensor forward(Tensor input)
+    {
+        var multiple = 1L << Downsamplings;
+        if (input.dim() != 4 || input.shape[2] % multiple != 0 || input.shape[3] % multiple != 0)
+        {
+            throw new ArgumentException(
+                $"the generator takes N×C×H×W input with H and W multiples of {multiple}; got {string.Join('×', input.shape)}");
+        }
+
+        return model.forward(input);
+    }
+
+    /// <summary>Chooses what batch norm does outside training (see <see cref="NormalizationAtTest"/>).</summary>
+    public void SetNormalizationAtTest(NormalizationAtTest mode)
+    {
+        foreach (var norm in modules().OfType<TestTimeBatchNorm2d>()) norm.AtTest = mode;
+    }
+}

@@ -1,0 +1,57 @@
+namespace Pix2Pix.Training.Options;
+
+public enum NormKind { Batch, Instance, None }
+
+/// <summary>The two networks' architecture, with the reference's defaults (unet_256, basic 70×70 PatchGAN, batch norm).</summary>
+public sealed record NetworkOptions
+{
+    public string NetG { get; init; } = "unet_256";
+    public string NetD { get; init; } = "basic";
+    public int Ngf { get; init; } = 64;
+    public int Ndf { get; init; } = 64;
+    public int NLayersD { get; init; } = 3;
+    public NormKind Norm { get; init; } = NormKind.Batch;
+    public int InputNc { get; init; } = 3;
+    public int OutputNc { get; init; } = 3;
+    public bool NoDropout { get; init; }
+
+    public static readonly IReadOnlyList<string> Generators = ["unet_256", "unet_128"];
+    public static readonly IReadOnlyList<string> Discriminators = ["basic", "n_layers", "pixel"];
+
+    /// <summary>How many times the U-Net halves its input: 8 for unet_256, 7 for unet_128.</summary>
+    public int Downsamplings => NetG switch
+    {
+        "unet_256" => 8,
+        "unet_128" => 7,
+        _ => throw new UserInputException($"unknown --netG '{NetG}' (expected {string.Join(" or ", Generators)})"),
+    };
+
+    /// <summary>Image sides the generator takes must be multiples of this.</summary>
+    public int SizeMultiple => 1 << Downsamplings;
+
+    public void Validate()
+    {
+        _ = Downsamplings;
+        if (!Discriminators.Contains(NetD)) throw new UserInputException($"unknown --netD '{NetD}' (expected {string.Join(", ", Discriminators)})");
+        if (Ngf < 1 || Ndf < 1) throw new UserInputException("--ngf and --ndf must be positive");
+        if (NLayersD < 1) throw new UserInputException("--n_layers_D must be at least 1");
+        if (InputNc is not (1 or 3) || OutputNc is not (1 or 3)) throw new UserInputException("--input_nc and --output_nc must be 1 or 3");
+    }
+
+    /// <summary>Says which architecture setting differs from <paramref name="other"/>, or null when they build the same networks.</summary>
+    public string? DescribeMismatch(NetworkOptions other)
+    {
+        var theirs = other with { NoDropout = NoDropout };
+        if (this == theirs) return null;
+        var differences = new List<string>();
+        if (NetG != other.NetG) differences.Add($"netG {other.NetG} vs {NetG}");
+        if (NetD != other.NetD) differences.Add($"netD {other.NetD} vs {NetD}");
+        if (Ngf != other.Ngf) differences.Add($"ngf {other.Ngf} vs {Ngf}");
+        if (Ndf != other.Ndf) differences.Add($"ndf {other.Ndf} vs {Ndf}");
+        if (NLayersD != other.NLayersD) differences.Add($"n_layers_D {other.NLayersD} vs {NLayersD}");
+        if (Norm != other.Norm) differences.Add($"norm {other.Norm.ToString().ToLowerInvariant()} vs {Norm.ToString().ToLowerInvariant()}");
+        if (InputNc != other.InputNc) differences.Add($"input_nc {other.InputNc} vs {InputNc}");
+        if (OutputNc != other.OutputNc) differences.Add($"output_nc {other.OutputNc} vs {OutputNc}");
+        return string.Join(", ", differences);
+    }
+}

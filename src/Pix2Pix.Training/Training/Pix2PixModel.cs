@@ -1,0 +1,88 @@
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Models;
+using Pix2Pix.Training.Options;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Training;
+
+/// <summary>
+/// The reference's Pix2PixModel: G maps A to B; D tells real (A, B) from fake (A, G(A)) patch by patch.
+/// One step: forward, update D on the detached fake and the real pair, then update G with D frozen
+/// on GAN(D(A, G(A)) as real) + λ·|G(A) − B|₁.
+/// </summary>
+public sealed class Pix2PixModel : IDisposable
+{
+    private readonly GanLoss ganLoss;
+    private readonly double lambdaL1;
+
+    public Pix2PixModel(NetworkOptions network, TrainOptions train)
+    {
+        Network = network;
+        Generator = Networks.CreateGenerator(network);
+        Discriminator = Networks.CreateDiscriminator(network);
+        OptimizerG = optim.Adam(Generator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
+        OptimizerD = optim.Adam(Discriminator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
+        ganLoss = new GanLoss(train.GanMode);
+        lambdaL1 = train.LambdaL1;
+        Generator.train();
+        Discriminator.train();
+    }
+
+    public NetworkOptions Network { get; }
+    public UnetGenerator Generator { get; }
+    public nn.Module<Tensor, Tensor> Discriminator { get; }
+    public Adam OptimizerG { get; }
+    public Adam OptimizerD { get; }
+
+    public double LearningRate
+    {
+        get => OptimizerG.ParamGroups.First().LearningRate;
+        set
+        {
+            foreach (var group in OptimizerG.ParamGroups.Concat(OptimizerD.ParamGroups)) group.LearningRate = value;
+        }
+    }
+
+    /// <summary>One optimisation step; returns the losses and, when asked, the images for a sample grid.</summary>
+    public StepLosses OptimizeParameters(PairBatch batch, Action<Tensor, Tensor, Tensor>? visuals = null)
+    {
+        using var scope = NewDisposeScope();
+        var realA = batch.RealA;
+        var realB = batch.RealB;
+        var fakeB = Generator.forward(realA);
+
+        SetRequiresGrad(Discriminator, true);
+        OptimizerD.zero_grad();
+        var lossDFake = ganLoss.Compute(Discriminator.forward(cat([realA, fakeB.detach()], 1)), targetIsReal: false);
+        var lossDReal = ganLoss.Compute(Discriminator.forward(cat([realA, realB], 1)), targetIsReal: true);
+        var lossD = (lossDFake + lossDReal) * 0.5;
+        lossD.backward();
+        OptimizerD.step();
+
+        SetRequiresGrad(Discriminator, false);
+        OptimizerG.zero_grad();
+        var lossGGan = ganLoss.Compute(Discriminator.forward(cat([realA, fakeB], 1)), targetIsReal: true);
+        var lossGL1 = nn.functional.l1_loss(fakeB, realB) * lambdaL1;
+        var lossG = lossGGan + lossGL1;
+        lossG.backward();
+        OptimizerG.step();
+
+        visuals?.Invoke(realA, fakeB.detach(), realB);
+        return new StepLosses(lossGGan.item<float>(), lossGL1.item<float>(), lossDReal.item<float>(), lossDFake.item<float>());
+    }
+
+    private static void SetRequiresGrad(nn.Module module, bool value)
+    {
+        foreach (var parameter in module.parameters()) parameter.requires_grad = value;
+    }
+
+    public void Dispose()
+    {
+        OptimizerG.Dispose();
+        OptimizerD.Dispose();
+        Generator.Dispose();
+        Discriminator.Dispose();
+    }
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace Pix2Pix.Training.Training;
+
+/// <summary>
+/// The live progress line: epoch, step, losses, images/s and ETA. On a terminal it rewrites one line
+/// every step; into a file or pipe it writes a line every print_freq steps.
+/// </summary>
+public sealed class ProgressReporter(TextWriter output, int printFrequency, int totalEpochs, int batchesPerEpoch, bool interactive)
+{
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private long images;
+
+    public double ImagesPerSecond => images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+
+    public void Step(int epoch, int batchIndex, int batchSize, StepLosses losses, long globalStep)
+    {
+        images += batchSize;
+        var last = batchIndex + 1 == batchesPerEpoch;
+        if (!interactive && globalStep % printFrequency != 0 && !last) return;
+        var remaining = ((long)(totalEpochs - epoch) * batchesPerEpoch + (batchesPerEpoch - batchIndex - 1)) * batchSize;
+        var eta = TimeSpan.FromSeconds(remaining / Math.Max(ImagesPerSecond, 1e-9));
+        var line = $"epoch {epoch}/{totalEpochs} step {batchIndex + 1}/{batchesPerEpoch} | "
+            + string.Join(' ', StepLosses.Names.Zip(losses.Values, (n, v) => $"{n} {v:F3}"))
+            + $" | {ImagesPerSecond:F2} img/s | ETA {Format(eta)}";
+        if (interactive) output.Write("\r" + line.PadRight(120) + (last ? "\n" : ""));
+        else output.WriteLine(line);
+        output.Flush();
+    }
+
+    public void Line(string text)
+    {
+        output.WriteLine(text);
+        output.Flush();
+    }
+
+    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : $"{t.Minutes}m{t.Seconds:D2}s";
+}

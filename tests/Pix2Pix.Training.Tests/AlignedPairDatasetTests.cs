@@ -1,0 +1,122 @@
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Training.Tests;
+
+public class AlignedPairDatasetTests
+{
+    private static readonly NetworkOptions Unet128 = new() { NetG = "unet_128" };
+
+    [Theory]
+    [InlineData("resize_and_crop")]
+    [InlineData("crop")]
+    [InlineData("scale_width_and_crop")]
+    public void A_and_B_get_the_same_crop_and_the_same_flip(string preprocess)
+    {
+        using var temp = new TempFolder();
+        // B equals A here, so any difference after preprocessing means the halves were treated differently.
+        SyntheticPairs.Write(temp.Path, 6, 200, 160, map: p => p);
+        var dataset = new AlignedPairDataset(Data(temp.Path, preprocess) with { LoadSize = 150, CropSize = 128 }, Unet128);
+        var random = new Random(5);
+        var flipped = 0;
+        for (var i = 0; i < 12; i++)
+        {
+            var pair = dataset.Get(i % dataset.Count, random);
+            Assert.Equal(pair.A, pair.B);
+            var unflipped = new AlignedPairDataset(Data(temp.Path, preprocess) with { LoadSize = 150, CropSize = 128, NoFlip = true }, Unet128);
+            flipped += pair.A.SequenceEqual(unflipped.Get(i % dataset.Count, new Random(0)).A) ? 0 : 1;
+        }
+
+        Assert.InRange(flipped, 1, 12); // the draws really did crop or flip
+    }
+
+    [Fact]
+    public void BtoA_swaps_the_halves()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp.Path, 1, 128, 128);
+        var atob = new AlignedPairDataset(Data(temp.Path, "none"), Unet128).Get(0, new Random(1));
+        var btoa = new AlignedPairDataset(Data(temp.Path, "none") with { Direction = Direction.BtoA }, Unet128).Get(0, new Random(1));
+
+        Assert.NotEqual(atob.A, atob.B);
+        Assert.Equal(atob.A, btoa.B);
+        Assert.Equal(atob.B, btoa.A);
+    }
+
+    [Theory]
+    [InlineData("resize_and_crop", 300, 200, 128, 128)]
+    [InlineData("crop", 300, 200, 128, 128)]
+    [InlineData("scale_width", 256, 512, 128, 256)]
+    [InlineData("scale_width_and_crop", 200, 300, 128, 128)]
+    [InlineData("none", 250, 380, 256, 384)]
+    public void Every_preprocess_mode_gives_the_reference_output_size(string preprocess, int width, int height, int expectedWidth, int expectedHeight)
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp.Path, 1, width, height);
+        var options = Data(temp.Path, preprocess) with { LoadSize = 128, CropSize = 128 };
+        if (preprocess == "resize_and_crop") options = options with { LoadSize = 143 };
+        var pair = new AlignedPairDataset(options, Unet128).Get(0, new Random(3));
+
+        Assert.Equal((expectedWidth, expectedHeight), (pair.Width, pair.Height));
+        Assert.Equal(3 * expectedWidth * expectedHeight, pair.A.Length);
+        Assert.InRange(pair.A.Min(), -1f, 1f);
+        Assert.InRange(pair.A.Max(), -1f, 1f);
+    }
+
+    [Fact]
+    public void An_image_smaller_than_the_crop_is_refused_by_name()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp.Path, 1, 100, 100);
+        var dataset = new AlignedPairDataset(Data(temp.Path, "crop"), Unet128 with { NetG = "unet_256" });
+
+        var error = Assert.Throws<UserInputException>(() => dataset.Get(0, new Random(1)));
+        Assert.Contains("pair_000.png", error.Message);
+        Assert.Contains("smaller than --crop_size 256", error.Message);
+    }
+
+    [Fact]
+    public void An_epoch_sees_the_same_order_crops_and_flips_whenever_it_is_replayed()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp.Path, 5, 150, 150);
+        var dataset = new AlignedPairDataset(Data(temp.Path, "resize_and_crop") with { LoadSize = 150, CropSize = 128 }, Unet128);
+        var first = new PairBatches(dataset, 2, seed: 4, serial: false, Unet128).Epoch(3).Select(b => b.Paths.ToArray()).ToArray();
+        var again = new PairBatches(dataset, 2, seed: 4, serial: false, Unet128).Epoch(3).Select(b => b.Paths.ToArray()).ToArray();
+        var other = new PairBatches(dataset, 2, seed: 4, serial: false, Unet128).Epoch(4).Select(b => b.Paths.ToArray()).ToArray();
+
+        Assert.Equal(first, again);
+        Assert.Equal([2, 2, 1], first.Select(b => b.Length));
+        Assert.NotEqual(first.SelectMany(p => p), other.SelectMany(p => p));
+    }
+
+    [Fact]
+    public void Prepare_combine_joins_same_named_images_side_by_side_per_split()
+    {
+        using var temp = new TempFolder();
+        foreach (var split in new[] { "train", "test" })
+        {
+            Directory.CreateDirectory(temp[$"A/{split}"]);
+            Directory.CreateDirectory(temp[$"B/{split}"]);
+            using var a = new Image<Rgb24>(40, 30, new Rgb24(255, 0, 0));
+            using var b = new Image<Rgb24>(20, 15, new Rgb24(0, 0, 255));
+            a.SaveAsPng(temp[$"A/{split}/x.png"]);
+            b.SaveAsPng(temp[$"B/{split}/x.png"]);
+            a.SaveAsPng(temp[$"A/{split}/only_a.png"]);
+        }
+
+        var result = Cli.Run("prepare", "combine", "--fold_A", temp["A"], "--fold_B", temp["B"], "--fold_AB", temp["AB"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("train: 1 pairs written, 1 without a B image, 1 B images resized", result.Output);
+        using var ab = Image.Load<Rgb24>(temp["AB/test/x.png"]);
+        Assert.Equal((80, 30), (ab.Width, ab.Height));
+        Assert.Equal(new Rgb24(255, 0, 0), ab[10, 10]);
+        Assert.Equal(new Rgb24(0, 0, 255), ab[60, 10]);
+    }
+
+    private static DataOptions Data(string root, string preprocess) =>
+        new() { Dataroot = root, Preprocess = DataOptions.ParsePreprocess(preprocess) };
+}

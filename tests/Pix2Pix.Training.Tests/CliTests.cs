@@ -1,0 +1,169 @@
+using Pix2Pix.Training.Options;
+using Pix2Pix.Training.Training;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Training.Tests;
+
+/// <summary>The command line end to end, including every error a user can cause: one line, exit code 2, no stack trace.</summary>
+public class CliTests : IClassFixture<CliTests.TrainedRun>
+{
+    private readonly TrainedRun run;
+
+    public CliTests(TrainedRun run) => this.run = run;
+
+    /// <summary>One tiny run trained through the CLI, shared by the tests that need a checkpoint.</summary>
+    public sealed class TrainedRun : IDisposable
+    {
+        public TrainedRun()
+        {
+            SyntheticPairs.Write(Temp["data"], 2, 128, 128);
+            SyntheticPairs.Write(Temp["data"], 2, 160, 128, split: "test");
+            Train = Cli.Run("train", "--dataroot", Temp["data"], "--name", "tiny", "--checkpoints_dir", Temp["checkpoints"],
+                "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--n_epochs", "1", "--n_epochs_decay", "0");
+        }
+
+        public TempFolder Temp { get; } = new();
+        public Cli.Result Train { get; }
+
+        public string[] Checkpoint => ["--name", "tiny", "--checkpoints_dir", Temp["checkpoints"]];
+
+        public void Dispose() => Temp.Dispose();
+    }
+
+    [Fact]
+    public void Train_through_the_command_line_reports_speed_and_saves_the_run()
+    {
+        Assert.Equal(0, run.Train.ExitCode);
+        Assert.Contains("img/s", run.Train.Output);
+        Assert.True(File.Exists(run.Temp["checkpoints/tiny/latest_net_G.dat"]));
+    }
+
+    [Fact]
+    public void Test_writes_input_output_and_target_images_and_a_gallery()
+    {
+        var results = run.Temp["results"];
+        var result = Cli.Run(["test", "--dataroot", run.Temp["data"], "--results_dir", results, .. run.Checkpoint]);
+
+        Assert.Equal(0, result.ExitCode);
+        var page = File.ReadAllText(Path.Combine(results, "tiny", "test_latest", "index.html"));
+        Assert.Contains("pair_001_fake_B.png", page);
+        using var fake = Image.Load<Rgb24>(Path.Combine(results, "tiny", "test_latest", "images", "pair_000_fake_B.png"));
+        Assert.Equal((160, 128), (fake.Width, fake.Height));
+    }
+
+    [Fact]
+    public void Translate_keeps_the_size_of_any_input_image()
+    {
+        using var input = new Image<Rgb24>(301, 77, new Rgb24(10, 200, 30));
+        var path = run.Temp["odd.png"];
+        input.SaveAsPng(path);
+
+        var result = Cli.Run(["translate", "--input", path, "--output", run.Temp["out/odd.png"], .. run.Checkpoint]);
+
+        Assert.Equal(0, result.ExitCode);
+        using var output = Image.Load<Rgb24>(run.Temp["out/odd.png"]);
+        Assert.Equal((301, 77), (output.Width, output.Height));
+    }
+
+    [Fact]
+    public void Translate_refuses_to_overwrite_its_input()
+    {
+        var path = run.Temp["keep.png"];
+        using (var input = new Image<Rgb24>(64, 64)) input.SaveAsPng(path);
+        var before = File.ReadAllBytes(path);
+
+        var result = Cli.Run(["translate", "--input", path, "--output", path, .. run.Checkpoint]);
+
+        AssertUserError(result, "would overwrite the input");
+        Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void An_unknown_option_value_is_one_line_and_exit_code_2()
+    {
+        AssertUserError(Cli.Run("summary", "--netG", "resnet_9blocks"), "'resnet_9blocks' not recognized");
+    }
+
+    [Fact]
+    public void A_missing_dataroot_names_the_folder()
+    {
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["nowhere"], "--name", "x", "--checkpoints_dir", run.Temp["c"]), "--dataroot not found");
+    }
+
+    [Fact]
+    public void A_dataroot_without_a_train_folder_says_what_it_expected()
+    {
+        Directory.CreateDirectory(run.Temp["empty"]);
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["empty"], "--name", "x", "--checkpoints_dir", run.Temp["c"]), "no 'train' folder");
+    }
+
+    [Fact]
+    public void An_unreadable_image_is_named()
+    {
+        SyntheticPairs.Write(run.Temp["broken"], 1, 128, 128);
+        File.WriteAllText(run.Temp["broken/train/zz_not_an_image.png"], "this is text");
+
+        var result = Cli.Run("train", "--dataroot", run.Temp["broken"], "--name", "b", "--checkpoints_dir", run.Temp["c"],
+            "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--serial_batches", "--n_epochs", "1", "--n_epochs_decay", "0");
+
+        AssertUserError(result, "cannot read image");
+        Assert.Contains("zz_not_an_image.png", result.Error);
+    }
+
+    [Fact]
+    public void A_too_small_image_is_named_with_its_size()
+    {
+        SyntheticPairs.Write(run.Temp["small"], 1, 64, 64);
+        var result = Cli.Run("train", "--dataroot", run.Temp["small"], "--name", "s", "--checkpoints_dir", run.Temp["c"], "--preprocess", "crop");
+
+        AssertUserError(result, "is 64x64 after preprocessing, smaller than --crop_size 256");
+    }
+
+    [Fact]
+    public void Continuing_with_another_architecture_says_which_setting_differs()
+    {
+        var result = Cli.Run(["train", "--dataroot", run.Temp["data"], .. run.Checkpoint, "--netG", "unet_128", "--ngf", "16", "--ndf", "8", "--preprocess", "none", "--continue_train"]);
+
+        AssertUserError(result, "trained with another architecture (ngf 8 vs 16");
+    }
+
+    [Fact]
+    public void A_checkpoint_from_another_architecture_is_refused_with_its_path()
+    {
+        var other = run.Temp["checkpoints/other"];
+        Directory.CreateDirectory(other);
+        var record = RunRecord.Load(run.Temp["checkpoints/tiny"]);
+        (record with { Network = record.Network with { Ngf = 16 } }).Save(other);
+        File.Copy(run.Temp["checkpoints/tiny/latest_net_G.dat"], Path.Combine(other, "latest_net_G.dat"));
+
+        var result = Cli.Run("translate", "--input", run.Temp["data/test/pair_000.png"], "--output", run.Temp["x.png"], "--name", "other", "--checkpoints_dir", run.Temp["checkpoints"]);
+
+        AssertUserError(result, "does not fit this generator's architecture");
+        Assert.Contains("latest_net_G.dat", result.Error);
+    }
+
+    [Fact]
+    public void A_missing_run_or_epoch_is_named()
+    {
+        AssertUserError(Cli.Run("test", "--dataroot", run.Temp["data"], "--name", "nope", "--checkpoints_dir", run.Temp["checkpoints"]), "no run found");
+        AssertUserError(Cli.Run(["translate", "--input", run.Temp["data/test/pair_000.png"], "--output", run.Temp["y.png"], "--epoch", "7", .. run.Checkpoint]), "7_net_G.dat");
+        AssertUserError(Cli.Run(["translate", "--input", run.Temp["data/test/pair_000.png"], "--output", run.Temp["y.png"], "--epoch", "seven", .. run.Checkpoint]), "--epoch must be");
+    }
+
+    [Fact]
+    public void Bad_numbers_are_refused_before_anything_runs()
+    {
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--batch_size", "0"), "--batch_size must be at least 1");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--load_size", "200"), "--crop_size 256 is larger than --load_size 200");
+        AssertUserError(Cli.Run("summary", "--crop_size", "100"), "multiple of 256");
+    }
+
+    private static void AssertUserError(Cli.Result result, string expected)
+    {
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.DoesNotContain("Exception", result.Error);
+    }
+}

@@ -1,0 +1,58 @@
+using Pix2Pix.Training.Models;
+using Pix2Pix.Training.Options;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Tests;
+
+/// <summary>
+/// LibTorch's CPU kernels are trusted only where checked: every parameter gradient of G and D in float32
+/// must match the same computation in float64 (which takes LibTorch's reference kernels).
+/// </summary>
+public class GradientTests
+{
+    [Theory]
+    [InlineData("basic", NormKind.Batch)]
+    [InlineData("basic", NormKind.Instance)]
+    [InlineData("n_layers", NormKind.Batch)]
+    [InlineData("pixel", NormKind.Batch)]
+    public void Every_gradient_of_the_generator_and_discriminator_matches_a_float64_computation(string netD, NormKind norm)
+    {
+        var options = new NetworkOptions { NetG = "unet_128", Ngf = 8, Ndf = 8, NetD = netD, NLayersD = 2, Norm = norm, NoDropout = true };
+        manual_seed(3);
+        var generator = Networks.CreateGenerator(options);
+        var discriminator = Networks.CreateDiscriminator(options);
+        using var scope = NewDisposeScope();
+        var a = randn(1, 3, 128, 128);
+        var b = randn(1, 3, 128, 128);
+
+        var single = Gradients(generator, discriminator, a, b);
+        generator = generator.to(ScalarType.Float64);
+        discriminator = discriminator.to(ScalarType.Float64);
+        var reference = Gradients(generator, discriminator, a.to(ScalarType.Float64), b.to(ScalarType.Float64));
+
+        var largest = reference.Values.Max(g => g.abs().max().item<double>());
+        var wrong = single
+            .Select(p => (p.Key, Error: (p.Value.to(ScalarType.Float64) - reference[p.Key]).abs().max().item<double>()
+                / Math.Max(reference[p.Key].abs().max().item<double>(), 1e-3 * largest)))
+            .Where(p => p.Error > 1e-3)
+            .Select(p => $"{p.Key} ({p.Error:E1})")
+            .ToArray();
+        Assert.Empty(wrong);
+        Assert.True(single.Count > 30);
+        generator.Dispose();
+        discriminator.Dispose();
+    }
+
+    private static Dictionary<string, Tensor> Gradients(nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> discriminator, Tensor a, Tensor b)
+    {
+        generator.zero_grad();
+        discriminator.zero_grad();
+        var fake = generator.forward(a);
+        var loss = discriminator.forward(cat([a, fake], 1)).mean() + (fake - b).abs().mean();
+        loss.backward();
+        return generator.named_parameters().Select(p => ("G." + p.name, p.parameter.grad!.detach().clone()))
+            .Concat(discriminator.named_parameters().Select(p => ("D." + p.name, p.parameter.grad!.detach().clone())))
+            .ToDictionary(t => t.Item1, t => t.Item2);
+    }
+}

@@ -1,0 +1,107 @@
+using Pix2Pix.Training.Options;
+using Pix2Pix.Training.Training;
+using TorchSharp;
+
+namespace Pix2Pix.Training.Tests;
+
+public class TrainingTests
+{
+    private static readonly NetworkOptions Small = new() { NetG = "unet_128", Ngf = 16, Ndf = 16 };
+
+    [Fact]
+    public void The_model_learns_a_fixed_colour_mapping_L1_falls_by_more_than_half()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 8, 128, 128);
+        var train = Train(temp, "learn") with { NEpochs = 30, NEpochsDecay = 0, SaveEpochFreq = 100 };
+        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None, NoFlip = true };
+
+        var outcome = new Trainer(Small, data, train, TextWriter.Null).Run();
+
+        var l1 = outcome.Losses.Select(l => l.GL1).ToArray();
+        var first = l1.Take(8).Average();
+        var last = l1.TakeLast(8).Average();
+        Assert.Equal(240, outcome.Steps);
+        Assert.True(last <= 0.5 * first, $"mean λ·L1 went from {first:F2} to {last:F2}");
+    }
+
+    [Fact]
+    public void A_resumed_run_takes_exactly_the_steps_an_uninterrupted_run_takes()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 3, 140, 140);
+        var data = new DataOptions { Dataroot = temp["data"], LoadSize = 140, CropSize = 128 }; // random crops and flips
+        var whole = Train(temp, "whole") with { NEpochs = 2, NEpochsDecay = 1 };
+        var split = Train(temp, "split") with { NEpochs = 2, NEpochsDecay = 1 };
+
+        var uninterrupted = new Trainer(Small, data, whole, TextWriter.Null).Run();
+        var firstPart = new Trainer(Small, data, split with { MaxSteps = 3 }, TextWriter.Null).Run();
+        var resumed = new Trainer(Small, data, split with { ContinueTrain = true }, TextWriter.Null).Run();
+
+        Assert.Equal((1, 1), (firstPart.LastCompletedEpoch, firstPart.Steps / 3));
+        Assert.Equal(2, resumed.FirstEpoch);
+        Assert.Equal(uninterrupted.Losses.Skip(3).ToArray(), resumed.Losses.ToArray());
+        Assert.Equal(9, File.ReadLines(Path.Combine(split.RunDirectory, LossHistory.CsvName)).Count() - 1);
+    }
+
+    [Fact]
+    public void The_learning_rate_is_constant_then_decays_linearly_as_in_the_reference()
+    {
+        var options = new TrainOptions { Name = "x", NEpochs = 100, NEpochsDecay = 100 };
+
+        Assert.Equal(0.0002, options.LearningRateAt(1), 12);
+        Assert.Equal(0.0002, options.LearningRateAt(100), 12);
+        Assert.Equal(0.0002 * (1 - 1 / 101.0), options.LearningRateAt(101), 12);
+        Assert.Equal(0.0002 / 101, options.LearningRateAt(200), 12);
+    }
+
+    [Fact]
+    public void A_run_leaves_checkpoints_samples_a_loss_log_and_a_loss_curve()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 2, 128, 128);
+        var train = Train(temp, "artifacts") with { NEpochs = 2, NEpochsDecay = 0, SaveEpochFreq = 1 };
+        var output = new StringWriter();
+
+        new Trainer(Small, new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None }, train, output).Run();
+
+        var run = train.RunDirectory;
+        foreach (var file in new[] { "latest_net_G.dat", "latest_net_D.dat", "latest_optimizer_G.dat", "latest_optimizer_D.dat", "latest_rng.dat", "latest_state.json", "1_net_G.dat", "2_net_G.dat", RunRecord.FileName, LossHistory.CsvName, LossHistory.PlotName, "samples/epoch_001.png", "samples/epoch_002.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(run, file)), $"{file} is missing");
+        }
+
+        Assert.Contains("img/s", output.ToString());
+        Assert.Contains("ETA", output.ToString());
+        Assert.StartsWith("epoch,step,G_GAN,G_L1,D_real,D_fake,lr", File.ReadLines(Path.Combine(run, LossHistory.CsvName)).First());
+        Assert.DoesNotContain(Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories), f => f.EndsWith(".partial"));
+    }
+
+    [Fact]
+    public void Training_steps_leave_no_tensor_alive()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 2, 128, 128);
+        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        var dataset = new Pix2Pix.Training.Data.AlignedPairDataset(data, Small);
+        var batches = new Pix2Pix.Training.Data.PairBatches(dataset, 1, 0, false, Small);
+        using var model = new Pix2PixModel(Small, Train(temp, "memory"));
+        var live = new List<long>();
+        for (var epoch = 1; epoch <= 15; epoch++)
+        {
+            foreach (var batch in batches.Epoch(epoch))
+            {
+                using (batch) model.OptimizeParameters(batch, (_, _, _) => { });
+            }
+
+            live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        }
+
+        // The first steps create Adam's state; after that the count of live tensors must not move.
+        Assert.Equal(live[2], live[^1]);
+        Assert.All(live.Skip(2), count => Assert.Equal(live[2], count));
+    }
+
+    private static TrainOptions Train(TempFolder temp, string name) =>
+        new() { Name = name, CheckpointsDir = temp["checkpoints"], Seed = 11, PrintFreq = 1 };
+}
