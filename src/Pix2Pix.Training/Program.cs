@@ -16,6 +16,8 @@ public static class Program
             TestCommand.Create(output, error),
             TranslateCommand.Create(output, error),
             PrepareCommand.Create(output, error),
+            ExportCommand.Create(output, error),
+            ImportCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))

@@ -20,7 +20,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
             SyntheticPairs.Write(Temp["data"], 2, 128, 128);
             SyntheticPairs.Write(Temp["data"], 2, 160, 128, split: "test");
             Train = Cli.Run("train", "--dataroot", Temp["data"], "--name", "tiny", "--checkpoints_dir", Temp["checkpoints"],
-                "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--n_epochs", "1", "--n_epochs_decay", "0");
+                "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128", "--n_epochs", "1", "--n_epochs_decay", "0");
         }
 
         public TempFolder Temp { get; } = new();

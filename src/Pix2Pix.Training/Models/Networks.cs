@@ -26,6 +26,8 @@ public static class Networks
             _ => new PixelDiscriminator(inputNc, options.Ndf, options.Norm),
         };
         WeightInit.Apply(discriminator);
+        // Outside training the discriminator behaves as PyTorch's eval(): running statistics.
+        foreach (var norm in discriminator.modules().OfType<TestTimeBatchNorm2d>()) norm.AtTest = Contracts.NormalizationAtTest.Running;
         return discriminator;
     }
 

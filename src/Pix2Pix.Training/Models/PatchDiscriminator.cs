@@ -32,7 +32,7 @@ public sealed class PatchDiscriminator : Module<Tensor, Tensor>
             var stride = n < nLayers ? 2 : 1;
             strides.Add(stride);
             layers.Add(Conv2d(ndf * previous, ndf * multiple, kernel_size: 4, stride: stride, padding: 1, bias: useBias));
-            layers.Add(TrainingNorm(norm, ndf * multiple));
+            layers.Add(NormLayer.Create(norm, ndf * multiple));
             layers.Add(LeakyReLU(0.2));
             previous = multiple;
         }
@@ -56,12 +56,4 @@ public sealed class PatchDiscriminator : Module<Tensor, Tensor>
     public long OutputSize(long inputSize) => Strides.Aggregate(inputSize, (size, stride) => (size + 2 - KernelSize) / stride + 1);
 
     public override Tensor forward(Tensor input) => model.forward(input);
-
-    // The discriminator is only ever trained, so plain PyTorch batch norm semantics are right for it.
-    internal static Module<Tensor, Tensor> TrainingNorm(NormKind norm, long features) => norm switch
-    {
-        NormKind.Batch => BatchNorm2d(features),
-        NormKind.Instance => InstanceNorm2d(features, affine: false, track_running_stats: false),
-        _ => Identity(),
-    };
 }

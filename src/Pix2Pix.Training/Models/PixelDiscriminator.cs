@@ -18,7 +18,7 @@ public sealed class PixelDiscriminator : Module<Tensor, Tensor>
             Conv2d(inputNc, ndf, kernel_size: 1, stride: 1, padding: 0L),
             LeakyReLU(0.2),
             Conv2d(ndf, ndf * 2, kernel_size: 1, stride: 1, padding: 0L, bias: useBias),
-            PatchDiscriminator.TrainingNorm(norm, ndf * 2),
+            NormLayer.Create(norm, ndf * 2),
             LeakyReLU(0.2),
             Conv2d(ndf * 2, 1, kernel_size: 1, stride: 1, padding: 0L, bias: useBias));
         RegisterComponents();

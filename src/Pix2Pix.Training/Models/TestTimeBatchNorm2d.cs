@@ -14,6 +14,10 @@ public sealed class TestTimeBatchNorm2d : nn.Module<Tensor, Tensor>
     public const double Epsilon = 1e-5;
     private const double Momentum = 0.1;
 
+    // Held for the life of the process: a temporary Scalar (as `add_(1)` makes) can be finalised by the GC
+    // while LibTorch still reads it, and its memory reused by another scalar (seen once as a float alpha).
+    private static readonly Scalar One = 1L.ToScalar();
+
     public TestTimeBatchNorm2d(long features) : base(nameof(TestTimeBatchNorm2d))
     {
         Features = features;
@@ -37,7 +41,7 @@ public sealed class TestTimeBatchNorm2d : nn.Module<Tensor, Tensor>
     {
         if (training)
         {
-            using (no_grad()) get_buffer("num_batches_tracked")!.add_(1);
+            using (no_grad()) get_buffer("num_batches_tracked")!.add_(One, One);
             return nn.functional.batch_norm(input, RunningMean, RunningVar, Weight, Bias, training: true, momentum: Momentum, eps: Epsilon);
         }
 

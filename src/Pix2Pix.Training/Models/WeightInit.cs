@@ -32,10 +32,6 @@ internal static class WeightInit
                     nn.init.normal_(norm.Weight, 1.0, Gain);
                     nn.init.zeros_(norm.Bias);
                     break;
-                case BatchNorm2d norm:
-                    nn.init.normal_(norm.weight!, 1.0, Gain);
-                    nn.init.zeros_(norm.bias!);
-                    break;
             }
         }
     }

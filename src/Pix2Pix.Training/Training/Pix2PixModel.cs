@@ -14,8 +14,11 @@ namespace Pix2Pix.Training.Training;
 /// </summary>
 public sealed class Pix2PixModel : IDisposable
 {
+    // Scalars this model passes to LibTorch live as long as it does (see TestTimeBatchNorm2d.One).
+    private static readonly Scalar One = 1.0.ToScalar();
+    private static readonly Scalar Half = 0.5.ToScalar();
     private readonly GanLoss ganLoss;
-    private readonly double lambdaL1;
+    private readonly Scalar lambdaL1;
 
     public Pix2PixModel(NetworkOptions network, TrainOptions train)
     {
@@ -25,7 +28,7 @@ public sealed class Pix2PixModel : IDisposable
         OptimizerG = optim.Adam(Generator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
         OptimizerD = optim.Adam(Discriminator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
         ganLoss = new GanLoss(train.GanMode);
-        lambdaL1 = train.LambdaL1;
+        lambdaL1 = train.LambdaL1.ToScalar();
         Generator.train();
         Discriminator.train();
     }
@@ -57,15 +60,15 @@ public sealed class Pix2PixModel : IDisposable
         OptimizerD.zero_grad();
         var lossDFake = ganLoss.Compute(Discriminator.forward(cat([realA, fakeB.detach()], 1)), targetIsReal: false);
         var lossDReal = ganLoss.Compute(Discriminator.forward(cat([realA, realB], 1)), targetIsReal: true);
-        var lossD = (lossDFake + lossDReal) * 0.5;
+        var lossD = lossDFake.add(lossDReal, One).mul(Half);
         lossD.backward();
         OptimizerD.step();
 
         SetRequiresGrad(Discriminator, false);
         OptimizerG.zero_grad();
         var lossGGan = ganLoss.Compute(Discriminator.forward(cat([realA, fakeB], 1)), targetIsReal: true);
-        var lossGL1 = nn.functional.l1_loss(fakeB, realB) * lambdaL1;
-        var lossG = lossGGan + lossGL1;
+        var lossGL1 = nn.functional.l1_loss(fakeB, realB).mul(lambdaL1);
+        var lossG = lossGGan.add(lossGL1, One);
         lossG.backward();
         OptimizerG.step();
 
@@ -84,5 +87,6 @@ public sealed class Pix2PixModel : IDisposable
         OptimizerD.Dispose();
         Generator.Dispose();
         Discriminator.Dispose();
+        lambdaL1.Dispose();
     }
 }

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Pix2Pix.Contracts;
+using Pix2Pix.Training.Export;
+using Pix2Pix.Training.Training;
+
+namespace Pix2Pix.Training.Commands;
+
+/// <summary>`export`: a checkpoint's generator as an ONNX graph with its model card, for the service.</summary>
+internal static class ExportCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("export", "Write a trained generator as ONNX (opset 17) with its model card");
+        var run = new RunArguments(command);
+        var file = new Option<string>("--output") { Description = "the .onnx file to write (its card goes beside it as .json)", Required = true };
+        var fp16 = new Option<bool>("--fp16_weights") { Description = "store weights as float16 (half the file; computation stays float32)" };
+        command.Options.Add(file);
+        command.Options.Add(fp16);
+        CommandAction.Set(command, error, result =>
+        {
+            var path = result.GetValue(file)!;
+            if (!path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) throw new UserInputException($"--output {path} must end in .onnx");
+            var clock = Stopwatch.StartNew();
+            var record = RunRecord.Load(run.RunDirectory(result));
+            var label = run.Epoch(result);
+            using var generator = new CheckpointStore(run.RunDirectory(result)).LoadGenerator(record, label);
+            var card = Card(record, label, run.NormalizationAtTest(result), result.GetValue(fp16));
+            GeneratorExporter.Write(generator, card, path);
+            output.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB) and {ModelCard.CardPath(path)} in {clock.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        });
+        return command;
+    }
+
+    public static ModelCard Card(RunRecord record, string epoch, NormalizationAtTest normalization, bool fp16Weights) => new()
+    {
+        Architecture = record.Network.NetG,
+        Ngf = record.Network.Ngf,
+        Norm = record.Network.Norm.ToString().ToLowerInvariant(),
+        InputChannels = record.Network.InputNc,
+        OutputChannels = record.Network.OutputNc,
+        NativeSize = record.Data?.CropSize ?? record.Network.SizeMultiple,
+        SizeMultiple = record.Network.SizeMultiple,
+        Direction = (record.Data?.Direction ?? Options.Direction.AtoB).ToString(),
+        NormalizationAtTest = record.Network.Norm == Options.NormKind.Batch ? normalization : NormalizationAtTest.Image,
+        Dataset = record.Dataset,
+        Epoch = epoch,
+        ExporterVersion = GeneratorExporter.Version,
+        Fp16Weights = fp16Weights,
+    };
+}

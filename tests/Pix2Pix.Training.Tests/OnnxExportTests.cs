@@ -1,0 +1,145 @@
+using Microsoft.ML.OnnxRuntime;
+using Pix2Pix.Contracts;
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Export;
+using Pix2Pix.Training.Models;
+using Pix2Pix.Training.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Tests;
+
+/// <summary>The export and import verbs end to end, on a run trained through the CLI.</summary>
+public class OnnxExportTests : IClassFixture<CliTests.TrainedRun>
+{
+    private readonly CliTests.TrainedRun run;
+
+    public OnnxExportTests(CliTests.TrainedRun run) => this.run = run;
+
+    [Fact]
+    public void The_exported_file_declares_what_a_server_needs_in_its_metadata_and_its_card()
+    {
+        var path = run.Temp["exported/tiny.onnx"];
+        var result = Cli.Run(["export", "--output", path, .. run.Checkpoint]);
+
+        Assert.Equal(0, result.ExitCode);
+        using var session = OnnxSessions.Open(path);
+        var card = ModelCard.FromMetadata(session.ModelMetadata.CustomMetadataMap);
+        Assert.Equal(("unet_128", 8, "batch", 128, 128), (card.Architecture, card.Ngf, card.Norm, card.NativeSize, card.SizeMultiple));
+        Assert.Equal(("AtoB", "[-1,1]", NormalizationAtTest.Image, "data", "latest"), (card.Direction, card.ValueRange, card.NormalizationAtTest, card.Dataset, card.Epoch));
+        Assert.Equal(GeneratorExporter.Version, card.ExporterVersion);
+        Assert.Equal(card, System.Text.Json.JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(run.Temp["exported/tiny.json"]), ModelCard.Json));
+        var input = session.InputMetadata[GeneratorExporter.InputName];
+        Assert.Equal([-1, 3, -1, -1], input.Dimensions);
+    }
+
+    [Fact]
+    public void A_wrong_shaped_input_fails_with_a_clear_message_not_a_crash()
+    {
+        var path = run.Temp["exported/shape.onnx"];
+        Assert.Equal(0, Cli.Run(["export", "--output", path, .. run.Checkpoint]).ExitCode);
+        using var session = OnnxSessions.Open(path);
+
+        var rank = Assert.Throws<OnnxRuntimeException>(() => OnnxSessions.Run(session, new float[3 * 128 * 128], [3, 128, 128]));
+        Assert.Contains("rank", rank.Message, StringComparison.OrdinalIgnoreCase);
+        var channels = Assert.Throws<OnnxRuntimeException>(() => OnnxSessions.Run(session, new float[128 * 128], [1, 1, 128, 128]));
+        Assert.Contains("dimensions", channels.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Throws<OnnxRuntimeException>(() => OnnxSessions.Run(session, new float[3 * 100 * 100], [1, 3, 100, 100]));
+    }
+
+    [Fact]
+    public void Translate_and_the_exported_model_give_the_same_picture_within_one_level()
+    {
+        var onnx = run.Temp["exported/same.onnx"];
+        var source = run.Temp["data/test/pair_001.png"];
+        Assert.Equal(0, Cli.Run(["export", "--output", onnx, .. run.Checkpoint]).ExitCode);
+        Assert.Equal(0, Cli.Run(["translate", "--input", source, "--output", run.Temp["same/torch.png"], .. run.Checkpoint]).ExitCode);
+
+        using var image = Image.Load<Rgb24>(source);
+        using var native = image.Clone(c => c.Resize(128, 128, KnownResamplers.Bicubic));
+        using var session = OnnxSessions.Open(onnx);
+        var values = OnnxSessions.Run(session, PixelConventions.ToPlanar(native), [1, 3, 128, 128]);
+        using var translated = PixelConventions.FromPlanar(values, 3, 128, 128);
+        translated.Mutate(c => c.Resize(image.Width, image.Height, KnownResamplers.Bicubic));
+        using var fromTorch = Image.Load<Rgb24>(run.Temp["same/torch.png"]);
+
+        var worst = 0;
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                var (a, b) = (translated[x, y], fromTorch[x, y]);
+                worst = Math.Max(worst, Math.Max(Math.Abs(a.R - b.R), Math.Max(Math.Abs(a.G - b.G), Math.Abs(a.B - b.B))));
+            }
+        }
+
+        Assert.InRange(worst, 0, 1);
+    }
+
+    [Fact]
+    public void Export_refuses_an_output_that_is_not_an_onnx_file()
+    {
+        var result = Cli.Run(["export", "--output", run.Temp["model.bin"], .. run.Checkpoint]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("must end in .onnx", result.Error);
+    }
+
+    [Fact]
+    public void A_reference_state_dict_imports_and_translates_exactly_as_it_was_saved()
+    {
+        var network = new NetworkOptions { NetG = "unet_128", Ngf = 8 };
+        manual_seed(5);
+        using var original = Networks.CreateGenerator(network);
+        var pth = run.Temp["reference/latest_net_G.pth"];
+        Directory.CreateDirectory(run.Temp["reference"]);
+        // The reference's files carry exactly these keys (model.model.N...), written in PyTorch's zip format.
+        original.save_py(pth);
+
+        var result = Cli.Run("import", "--pth", pth, "--netG", "unet_128", "--ngf", "8", "--norm", "batch", "--output", run.Temp["imported/ref"]);
+        Assert.Equal(0, result.ExitCode);
+
+        var record = Pix2Pix.Training.Training.RunRecord.Load(run.Temp["imported/ref"]);
+        using var imported = new Pix2Pix.Training.Training.CheckpointStore(run.Temp["imported/ref"]).LoadGenerator(record, "latest");
+        using var scope = NewDisposeScope();
+        var input = rand(1, 3, 128, 128);
+        original.eval();
+        imported.eval();
+        using var noGrad = no_grad();
+        Assert.Equal(0f, (original.forward(input) - imported.forward(input)).abs().max().item<float>());
+        Assert.Equal(0, Cli.Run("export", "--name", "ref", "--checkpoints_dir", run.Temp["imported"], "--output", run.Temp["imported/ref.onnx"]).ExitCode);
+    }
+
+    [Fact]
+    public void Importing_a_state_dict_of_another_shape_names_the_missing_and_mismatched_keys()
+    {
+        using var other = Networks.CreateGenerator(new NetworkOptions { NetG = "unet_128", Ngf = 16 });
+        var state = other.state_dict();
+        state.Remove("model.model.0.weight");
+        var pth = run.Temp["wrong/latest_net_G.pth"];
+        Directory.CreateDirectory(run.Temp["wrong"]);
+        PyTorchPickler.PickleStateDict(pth, state);
+
+        var result = Cli.Run("import", "--pth", pth, "--netG", "unet_128", "--ngf", "8", "--output", run.Temp["imported/wrong"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("missing keys: model.model.0.weight", result.Error);
+        Assert.Contains("model.model.1.model.1.weight has shape [32, 16, 4, 4]", result.Error);
+        Assert.False(Directory.Exists(run.Temp["imported/wrong"]));
+    }
+
+    [Fact]
+    public void Importing_a_file_that_is_not_a_state_dict_says_so()
+    {
+        File.WriteAllText(run.Temp["junk.pth"], "not a pickle");
+
+        var result = Cli.Run("import", "--pth", run.Temp["junk.pth"], "--output", run.Temp["imported/junk"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("is not a PyTorch state dict", result.Error);
+    }
+}

@@ -1,0 +1,143 @@
+using Microsoft.ML.OnnxRuntime;
+using Pix2Pix.Contracts;
+using Pix2Pix.Training.Commands;
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Export;
+using Pix2Pix.Training.Models;
+using Pix2Pix.Training.Options;
+using Pix2Pix.Training.Training;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Tests;
+
+/// <summary>The exported graph computes what the TorchSharp generator computes, under either test-time normalisation.</summary>
+public class OnnxParityTests
+{
+    public const double Tolerance = 1e-4;
+
+    public static TheoryData<string, int, string, bool, string> Cases()
+    {
+        var cases = new TheoryData<string, int, string, bool, string>();
+        foreach (var netG in new[] { "unet_128", "unet_256" })
+        foreach (var norm in new[] { "batch", "instance" })
+        foreach (var trained in new[] { false, true })
+        {
+            cases.Add(netG, 16, norm, trained, "image");
+        }
+
+        cases.Add("unet_256", 16, "batch", true, "running");
+        cases.Add("unet_128", 16, "batch", false, "running");
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_exported_generator_matches_TorchSharp_for_batches_of_one_and_two_at_two_sizes(string netG, int ngf, string norm, bool trained, string atTest)
+    {
+        using var temp = new TempFolder();
+        var network = new NetworkOptions { NetG = netG, Ngf = ngf, Norm = NetworkArguments.ParseNorm(norm) };
+        var mode = atTest == "running" ? NormalizationAtTest.Running : NormalizationAtTest.Image;
+        using var generator = trained ? BrieflyTrained(network, temp) : Networks.CreateGenerator(network);
+        var path = temp["g.onnx"];
+        GeneratorExporter.Write(generator, Card(network, mode), path);
+
+        var side = network.SizeMultiple;
+        using var session = OnnxSessions.Open(path);
+        foreach (var (batch, height, width) in new[] { (1, side, side), (2, side, side), (1, side, 2 * side), (2, 2 * side, side) })
+        {
+            using var scope = NewDisposeScope();
+            var input = rand(batch, 3, height, width) * 2 - 1;
+            generator.eval();
+            generator.SetNormalizationAtTest(mode);
+            using var noGrad = no_grad();
+            var expected = generator.forward(input).data<float>().ToArray();
+            var actual = OnnxSessions.Run(session, input.data<float>().ToArray(), [batch, 3, height, width]);
+
+            var worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+            Assert.True(worst <= Tolerance, $"batch {batch} at {height}x{width}: max |torch − onnx| = {worst:E2}");
+        }
+    }
+
+    [Fact]
+    public void The_paper_size_generator_unet_256_ngf_64_exports_within_tolerance()
+    {
+        using var temp = new TempFolder();
+        var network = new NetworkOptions();
+        using var generator = Networks.CreateGenerator(network);
+        var path = temp["full.onnx"];
+        GeneratorExporter.Write(generator, Card(network, NormalizationAtTest.Image), path);
+        using var session = OnnxSessions.Open(path);
+        using var scope = NewDisposeScope();
+        var input = rand(1, 3, 256, 256) * 2 - 1;
+        generator.eval();
+        using var noGrad = no_grad();
+
+        var expected = generator.forward(input).data<float>().ToArray();
+        var actual = OnnxSessions.Run(session, input.data<float>().ToArray(), [1, 3, 256, 256]);
+
+        Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() <= Tolerance);
+        Assert.InRange(new FileInfo(path).Length, 217_000_000, 219_000_000); // 54,413,955 float32 weights
+    }
+
+    [Fact]
+    public void Float16_weights_halve_the_file_and_stay_within_2e_3()
+    {
+        using var temp = new TempFolder();
+        var network = new NetworkOptions { NetG = "unet_128", Ngf = 32 };
+        using var generator = BrieflyTrained(network, temp);
+        GeneratorExporter.Write(generator, Card(network, NormalizationAtTest.Image), temp["full.onnx"]);
+        GeneratorExporter.Write(generator, Card(network, NormalizationAtTest.Image) with { Fp16Weights = true }, temp["half.onnx"]);
+        using var session = OnnxSessions.Open(temp["half.onnx"]);
+        using var scope = NewDisposeScope();
+        var input = rand(2, 3, 128, 128) * 2 - 1;
+        generator.eval();
+        generator.SetNormalizationAtTest(NormalizationAtTest.Image);
+        using var noGrad = no_grad();
+
+        var expected = generator.forward(input).data<float>().ToArray();
+        var actual = OnnxSessions.Run(session, input.data<float>().ToArray(), [2, 3, 128, 128]);
+
+        Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() <= 2e-3);
+        var ratio = new FileInfo(temp["half.onnx"]).Length / (double)new FileInfo(temp["full.onnx"]).Length;
+        Assert.InRange(ratio, 0.49, 0.52);
+    }
+
+    internal static UnetGenerator BrieflyTrained(NetworkOptions network, TempFolder temp)
+    {
+        SyntheticPairs.Write(temp["data"], 2, network.SizeMultiple, network.SizeMultiple);
+        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        var batches = new PairBatches(new AlignedPairDataset(data, network), 2, 0, false, network);
+        manual_seed(1);
+        var model = new Pix2PixModel(network, new TrainOptions { Name = "brief", Lr = 0.002 });
+        for (var epoch = 1; epoch <= 3; epoch++)
+        {
+            foreach (var batch in batches.Epoch(epoch))
+            {
+                using (batch) model.OptimizeParameters(batch);
+            }
+        }
+
+        model.OptimizerG.Dispose();
+        model.OptimizerD.Dispose();
+        model.Discriminator.Dispose();
+        return model.Generator;
+    }
+
+    internal static ModelCard Card(NetworkOptions network, NormalizationAtTest mode) =>
+        ExportCommand.Card(new RunRecord(network, null, null, "synthetic"), "latest", mode, fp16Weights: false);
+}
+
+/// <summary>ONNX Runtime on the CPU at its full graph optimisation level, as the service runs it.</summary>
+internal static class OnnxSessions
+{
+    public static InferenceSession Open(string path) =>
+        new(path, new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = 2 });
+
+    public static float[] Run(InferenceSession session, float[] input, long[] shape)
+    {
+        using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [GeneratorExporter.InputName], [value], [GeneratorExporter.OutputName]);
+        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+}
