@@ -10,8 +10,13 @@ public sealed class ProgressReporter(TextWriter output, int printFrequency, int 
 {
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private long images;
+    private TimeSpan excluded;
 
-    public double ImagesPerSecond => images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+    /// <summary>Training throughput: images over the time spent on steps (checkpoint writing excluded).</summary>
+    public double ImagesPerSecond => images / Math.Max((clock.Elapsed - excluded).TotalSeconds, 1e-9);
+
+    /// <summary>Leaves time spent on something other than steps (saving checkpoints) out of the rate.</summary>
+    public void Exclude(TimeSpan time) => excluded += time;
 
     public void Step(int epoch, int batchIndex, int batchSize, StepLosses losses, long globalStep)
     {

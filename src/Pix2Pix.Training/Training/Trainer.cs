@@ -32,7 +32,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         record.Save(store.RunDirectory);
         var history = new LossHistory(store.RunDirectory, state.Epoch);
         var progress = new ProgressReporter(output, train.PrintFreq, train.TotalEpochs, batches.BatchesPerEpoch, interactive);
-        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}, run folder {store.RunDirectory}");
+        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}, {get_num_threads()} CPU threads, run folder {store.RunDirectory}");
 
         var clock = Stopwatch.StartNew();
         var step = state.Step;
@@ -65,10 +65,12 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
             }
 
             lastEpoch = epoch;
+            var saving = Stopwatch.StartNew();
             var trained = new TrainingState(epoch, step, model.LearningRate, state.SecondsTrained + clock.Elapsed.TotalSeconds);
             store.Save(CheckpointStore.Latest, model, trained);
             if (epoch % train.SaveEpochFreq == 0 || epoch == train.TotalEpochs) store.Save(epoch.ToString(), model, trained);
             history.Plot();
+            progress.Exclude(saving.Elapsed);
             progress.Line($"end of epoch {epoch}/{train.TotalEpochs}: lr {model.LearningRate:G4}, {progress.ImagesPerSecond:F2} img/s, saved '{CheckpointStore.Latest}'");
             if (StopRequested(cancellation, stepsThisRun) && epoch < train.TotalEpochs)
             {
