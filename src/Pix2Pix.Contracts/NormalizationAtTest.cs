@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pix2Pix.Contracts;
 
 /// <summary>
@@ -6,8 +8,12 @@ namespace Pix2Pix.Contracts;
 /// batch size 1, which is instance normalisation with the layer's gamma and beta).
 /// <see cref="Running"/> uses the running averages gathered in training (PyTorch's eval mode).
 /// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NormalizationAtTest>))]
 public enum NormalizationAtTest
 {
+    [JsonStringEnumMemberName("image")]
     Image,
+
+    [JsonStringEnumMemberName("running")]
     Running,
 }

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Pix2Pix.Api.Inference;
+using Pix2Pix.Contracts;
+
+namespace Pix2Pix.Api.Apis;
+
+/// <summary>One served model as GET /models describes it.</summary>
+public sealed record ModelDescription(string Name, bool IsDefault, string State, string? Provider, int Sessions, string? Error, ModelCard? Card);
+
+/// <summary>GET /models and GET /models/{name}: what is loaded, on which execution provider, and whether it serves.</summary>
+public static class ModelsApi
+{
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var models = app.MapGroup("/models").WithTags("Models");
+        models.MapGet("/", List).WithName("ListModels").WithSummary("The models found in the models folder");
+        models.MapGet("/{name}", Get).WithName("GetModel").WithSummary("One model's metadata, provider and state");
+        return app;
+    }
+
+    public static Ok<ModelDescription[]> List(ModelRegistry registry) =>
+        TypedResults.Ok(registry.All.Select(m => Describe(m, registry)).ToArray());
+
+    public static Results<Ok<ModelDescription>, ProblemHttpResult> Get(string name, ModelRegistry registry, HttpContext context) =>
+        registry.Find(name) is { } model
+            ? TypedResults.Ok(Describe(model, registry))
+            : Problems.Create(context, StatusCodes.Status404NotFound, "Unknown model", $"There is no model named '{name}'.");
+
+    private static ModelDescription Describe(GeneratorModel model, ModelRegistry registry) =>
+        new(model.Name, model.Name == registry.DefaultName, model.State.ToString().ToLowerInvariant(), model.Provider, model.Sessions, model.Error, model.Card);
+}

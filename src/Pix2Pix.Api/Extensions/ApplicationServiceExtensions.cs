@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Features;
+using Pix2Pix.Api.Imaging;
+using Pix2Pix.Api.Inference;
+using Pix2Pix.Api.Telemetry;
+
+namespace Pix2Pix.Api.Extensions;
+
+public static class ApplicationServiceExtensions
+{
+    /// <summary>Options, the model registry and its loader, the PNG codec, the translator and health checks.</summary>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<InferenceOptions>(builder.Configuration.GetSection(InferenceOptions.Section));
+        builder.Services.Configure<UploadOptions>(builder.Configuration.GetSection(UploadOptions.Section));
+        var uploads = builder.Configuration.GetSection(UploadOptions.Section).Get<UploadOptions>() ?? new UploadOptions();
+        builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = uploads.MaxBodyBytes);
+
+        builder.Services.AddSingleton<Pix2PixTelemetry>();
+        builder.Services.AddSingleton<ModelRegistry>();
+        builder.Services.AddHostedService<ModelLoader>();
+        builder.Services.AddSingleton<PngCodec>();
+        builder.Services.AddSingleton<ImageTranslator>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>/health/live answers while the process runs; /health/ready once the models are loaded and warm.</summary>
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = HealthReportWriter.WriteAsync,
+        });
+        return app;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Pix2Pix.Api.Imaging;
+using Pix2Pix.Api.Telemetry;
+using Pix2Pix.Contracts;
+using SixLabors.ImageSharp;
+
+namespace Pix2Pix.Api.Inference;
+
+/// <summary>
+/// PNG bytes in, PNG bytes out: check the header, decode, letterbox to the model's native size, translate
+/// (batched with other requests), cut out the content and scale it back to the input's size, encode.
+/// </summary>
+public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uploads, Pix2PixTelemetry telemetry)
+{
+    public async Task<byte[]> TranslateAsync(byte[] png, GeneratorModel model, CancellationToken cancellation)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var header = PngHeader.Read(png, uploads.Value.MaxSide);
+        var card = model.Card;
+        if (model.State != ModelState.Ready || card is null)
+        {
+            throw new ServiceUnavailable($"Model '{model.Name}' is not available",
+                model.State == ModelState.Failed ? $"Model '{model.Name}' failed to load: {model.Error}" : $"Model '{model.Name}' is still loading.",
+                model.State == ModelState.Failed ? 60 : 2);
+        }
+
+        float[] input;
+        Rectangle content;
+        using (var activity = Pix2PixTelemetry.Source.StartActivity("decode"))
+        {
+            activity?.SetTag("pix2pix.width", header.Width);
+            activity?.SetTag("pix2pix.height", header.Height);
+            using var image = codec.Decode(png);
+            var (canvas, region) = Letterbox.Fit(image, card.NativeSize);
+            using (canvas) input = PixelConventions.ToPlanar(canvas, card.InputChannels);
+            content = region;
+        }
+
+        var output = await model.TranslateAsync(input, cancellation);
+
+        using (Pix2PixTelemetry.Source.StartActivity("encode"))
+        {
+            using var translated = PixelConventions.FromPlanar(output, card.OutputChannels, card.NativeSize, card.NativeSize);
+            using var restored = Letterbox.Restore(translated, content, new Size(header.Width, header.Height));
+            var result = codec.Encode(restored);
+            telemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("model", model.Name));
+            return result;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+using Pix2Pix.Api.Telemetry;
+
+namespace Pix2Pix.Api.Inference;
+
+/// <summary>Every generator found in the models folder, by name, and which one answers when a request names none.</summary>
+public sealed class ModelRegistry(IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelRegistry> logger) : IAsyncDisposable
+{
+    private readonly InferenceOptions settings = options.Value;
+    private IReadOnlyDictionary<string, GeneratorModel> models = new Dictionary<string, GeneratorModel>();
+
+    /// <summary>True once every model found has been loaded (or has failed to).</summary>
+    public bool Loaded { get; private set; }
+
+    public string? DefaultName { get; private set; }
+
+    public IEnumerable<GeneratorModel> All => models.Values.OrderBy(m => m.Name, StringComparer.Ordinal);
+
+    public string Folder => System.IO.Path.GetFullPath(settings.ModelsFolder);
+
+    public void LoadAll()
+    {
+        var found = Directory.Exists(Folder)
+            ? Directory.EnumerateFiles(Folder, "*.onnx").Order(StringComparer.Ordinal).ToArray()
+            : [];
+        if (found.Length == 0) logger.LogWarning("No models (*.onnx) in {Folder}", Folder);
+        models = found.Select(path => GeneratorModel.Load(path, settings, telemetry, logger)).ToDictionary(m => m.Name, StringComparer.Ordinal);
+        DefaultName = string.IsNullOrWhiteSpace(settings.DefaultModel) ? models.Keys.Order(StringComparer.Ordinal).FirstOrDefault() : settings.DefaultModel;
+        if (DefaultName is not null && !models.ContainsKey(DefaultName)) logger.LogError("The default model {Model} is not in {Folder}", DefaultName, Folder);
+        Loaded = true;
+    }
+
+    public GeneratorModel? Find(string name) => models.GetValueOrDefault(name);
+
+    /// <summary>Why the service is not ready, or null when the default model serves.</summary>
+    public string? NotReadyReason()
+    {
+        if (!Loaded) return "models are loading";
+        if (DefaultName is null) return $"no models (*.onnx) in {Folder}";
+        var model = Find(DefaultName);
+        if (model is null) return $"the default model '{DefaultName}' is not in {Folder}";
+        return model.State == ModelState.Ready ? null : $"the default model '{DefaultName}' failed to load: {model.Error}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var model in models.Values) await model.DisposeAsync();
+    }
+}

@@ -1,0 +1,3 @@
+namespace Pix2Pix.Api.Inference;
+
+public enum ModelState { Loading, Ready, Failed }

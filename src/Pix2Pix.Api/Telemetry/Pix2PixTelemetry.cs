@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Pix2Pix.Api.Telemetry;
+
+/// <summary>The service's own spans (decode, queue wait, inference, encode) and metrics.</summary>
+public sealed class Pix2PixTelemetry : IDisposable
+{
+    public const string Name = "Pix2Pix.Api";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private readonly Meter meter;
+    private int queued;
+
+    public Pix2PixTelemetry(IMeterFactory meters)
+    {
+        meter = meters.Create(Name);
+        RequestDuration = meter.CreateHistogram<double>("pix2pix.translate.duration", "ms", "Time to answer a /translate request, decode to encode");
+        InferenceDuration = meter.CreateHistogram<double>("pix2pix.inference.duration", "ms", "Time of one generator run (one batch)");
+        BatchSize = meter.CreateHistogram<int>("pix2pix.batch.size", "{request}", "Requests run together in one batch");
+        QueueWait = meter.CreateHistogram<double>("pix2pix.queue.wait", "ms", "Time a request waited for its batch");
+        Rejected = meter.CreateCounter<long>("pix2pix.queue.rejected", "{request}", "Requests turned away because the queue was full");
+        meter.CreateObservableGauge("pix2pix.queue.depth", () => Volatile.Read(ref queued), "{request}", "Requests waiting for a batch");
+    }
+
+    public Histogram<double> RequestDuration { get; }
+    public Histogram<double> InferenceDuration { get; }
+    public Histogram<int> BatchSize { get; }
+    public Histogram<double> QueueWait { get; }
+    public Counter<long> Rejected { get; }
+
+    public void Enqueued() => Interlocked.Increment(ref queued);
+
+    public void Dequeued() => Interlocked.Decrement(ref queued);
+
+    public void Dispose() => meter.Dispose();
+}

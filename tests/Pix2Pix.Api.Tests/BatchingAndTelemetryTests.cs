@@ -1,0 +1,84 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+
+namespace Pix2Pix.Api.Tests;
+
+public class BatchingAndTelemetryTests
+{
+    [Fact]
+    public async Task Thirty_two_concurrent_requests_all_succeed_and_are_served_in_batches()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Inference:MaxBatchSize"] = "8",
+            ["Inference:MaxBatchWaitMilliseconds"] = "40",
+        });
+        var client = await factory.ReadyClientAsync();
+        var png = Pngs.Rgb(128, 128);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => client.PostAsync("/translate", TranslateTests.Raw(png))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var (batches, requests, largest) = BatchSizes(factory);
+        Assert.Equal(32, requests);
+        Assert.True(largest > 1 && batches < 32, $"{batches} batches, the largest of {largest}");
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_503_with_retry_after()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Inference:MaxBatchSize"] = "1",
+            ["Inference:QueueCapacity"] = "1",
+            ["Inference:MaxBatchWaitMilliseconds"] = "0",
+        });
+        var client = await factory.ReadyClientAsync();
+        var png = Pngs.Rgb(128, 128);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => client.PostAsync("/translate", TranslateTests.Raw(png))));
+
+        var busy = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToArray();
+        Assert.NotEmpty(busy);
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable }));
+        Assert.All(busy, r => Assert.True(r.Headers.RetryAfter?.Delta > TimeSpan.Zero));
+        await TranslateTests.AssertProblem(busy[0], HttpStatusCode.ServiceUnavailable, "queue");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(png))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Telemetry_sees_the_pipeline_spans_and_the_latency_histograms()
+    {
+        await using var factory = new ServiceFactory();
+        var client = await factory.ReadyClientAsync();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(64, 64)))).StatusCode);
+        factory.Services.GetRequiredService<MeterProvider>().ForceFlush();
+
+        var names = factory.Spans.Select(s => s.DisplayName).ToArray();
+        Assert.Contains("decode", names);
+        Assert.Contains("queue wait", names);
+        Assert.Contains("inference", names);
+        Assert.Contains("encode", names);
+        var metrics = factory.Metrics.Select(m => m.Name).ToHashSet();
+        Assert.Contains("pix2pix.inference.duration", metrics);
+        Assert.Contains("pix2pix.translate.duration", metrics);
+        Assert.Contains("pix2pix.batch.size", metrics);
+        Assert.Contains("pix2pix.queue.depth", metrics);
+    }
+
+    // The batch-size histogram as last exported (cumulative): how many batches, how many requests, the largest batch.
+    private static (long Batches, double Requests, double Largest) BatchSizes(ServiceFactory factory)
+    {
+        factory.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        var metric = factory.Metrics.Last(m => m.Name == "pix2pix.batch.size");
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            var largest = point.TryGetHistogramMinMaxValues(out _, out var max) ? max : 0;
+            return (point.GetHistogramCount(), point.GetHistogramSum(), largest);
+        }
+
+        return (0, 0, 0);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Pix2Pix.Api.Tests;
+
+public class ModelsAndHealthTests
+{
+    [Fact]
+    public async Task Models_lists_the_model_with_its_card_provider_and_state()
+    {
+        await using var factory = new ServiceFactory();
+        var client = await factory.ReadyClientAsync();
+
+        using var models = JsonDocument.Parse(await client.GetStringAsync("/models"));
+        var tiny = Assert.Single(models.RootElement.EnumerateArray());
+        Assert.Equal("tiny", tiny.GetProperty("name").GetString());
+        Assert.True(tiny.GetProperty("isDefault").GetBoolean());
+        Assert.Equal("ready", tiny.GetProperty("state").GetString());
+        Assert.Equal("CPU", tiny.GetProperty("provider").GetString());
+        var card = tiny.GetProperty("card");
+        Assert.Equal("unet_128", card.GetProperty("architecture").GetString());
+        Assert.Equal(128, card.GetProperty("nativeSize").GetInt32());
+        Assert.Equal("image", card.GetProperty("normalizationAtTest").GetString());
+
+        using var one = JsonDocument.Parse(await client.GetStringAsync("/models/tiny"));
+        Assert.Equal("tiny", one.RootElement.GetProperty("name").GetString());
+        await TranslateTests.AssertProblem(await client.GetAsync("/models/nope"), HttpStatusCode.NotFound, "'nope'");
+    }
+
+    [Fact]
+    public async Task Live_and_ready_answer_once_the_models_are_warm()
+    {
+        await using var factory = new ServiceFactory();
+        var client = await factory.ReadyClientAsync();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("ready on CPU", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Without_models_the_service_starts_live_but_not_ready_and_says_why()
+    {
+        var empty = Directory.CreateTempSubdirectory("pix2pix-empty-models").FullName;
+        await using var factory = new ServiceFactory(empty);
+        var client = await factory.ReadyClientAsync(requireReady: false);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("no models", await ready.Content.ReadAsStringAsync());
+        await TranslateTests.AssertProblem(await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.ServiceUnavailable, "No models");
+    }
+
+    [Fact]
+    public async Task A_broken_model_file_is_reported_and_the_other_models_keep_working()
+    {
+        var folder = Directory.CreateTempSubdirectory("pix2pix-models").FullName;
+        File.Copy(TestModels.Tiny, Path.Combine(folder, "good.onnx"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "broken.onnx"), "this is not an ONNX model");
+        await using var factory = new ServiceFactory(folder, new Dictionary<string, string?> { ["Inference:DefaultModel"] = "good" });
+        var client = await factory.ReadyClientAsync();
+
+        using var broken = JsonDocument.Parse(await client.GetStringAsync("/models/broken"));
+        Assert.Equal("failed", broken.RootElement.GetProperty("state").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(broken.RootElement.GetProperty("error").GetString()));
+        var refused = await TranslateTests.AssertProblem(await client.PostAsync("/translate?model=broken", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.ServiceUnavailable, "failed to load");
+        Assert.NotNull(refused);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate?model=good", TranslateTests.Raw(Pngs.Rgb(8, 8)))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Swagger_documents_both_upload_forms_and_the_png_answer()
+    {
+        await using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+
+        using var swagger = JsonDocument.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"));
+        var translate = swagger.RootElement.GetProperty("paths").GetProperty("/translate").GetProperty("post");
+        var body = translate.GetProperty("requestBody").GetProperty("content");
+        Assert.Equal("binary", body.GetProperty("image/png").GetProperty("schema").GetProperty("format").GetString());
+        Assert.True(body.GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties").TryGetProperty("image", out _));
+        Assert.True(translate.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
+        Assert.True(translate.GetProperty("responses").TryGetProperty("413", out _));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Pix2Pix.Api.Tests;
+
+/// <summary>
+/// The real service (real pipeline, real ONNX Runtime) over a models folder of the test's choosing, with
+/// in-memory telemetry exporters so tests can see spans and metrics.
+/// </summary>
+public sealed class ServiceFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> settings;
+
+    public ServiceFactory(string? modelsFolder = null, IDictionary<string, string?>? settings = null)
+    {
+        ModelsFolder = modelsFolder ?? TestModels.Folder;
+        this.settings = new Dictionary<string, string?>
+        {
+            ["Inference:ModelsFolder"] = ModelsFolder,
+            ["Inference:UseCuda"] = "false",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) this.settings[key] = value;
+    }
+
+    public string ModelsFolder { get; }
+    public List<System.Diagnostics.Activity> Spans { get; } = [];
+    public List<Metric> Metrics { get; } = [];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddOpenTelemetry()
+            .WithTracing(t => t.AddInMemoryExporter(Spans))
+            .WithMetrics(m => m.AddInMemoryExporter(Metrics, o => o.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 100)));
+    }
+
+    /// <summary>A client once /health/ready has answered (models loaded and warmed up), or has said why not.</summary>
+    public async Task<HttpClient> ReadyClientAsync(bool requireReady = true)
+    {
+        var client = CreateClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var services = Services.GetRequiredService<Inference.ModelRegistry>();
+            if (services.Loaded) break;
+            await Task.Delay(50);
+        }
+
+        if (requireReady)
+        {
+            var ready = await client.GetAsync("/health/ready");
+            Assert.True(ready.IsSuccessStatusCode, await ready.Content.ReadAsStringAsync());
+        }
+
+        return client;
+    }
+}
+
+internal static class TestModels
+{
+    public static string Folder => Path.Combine(AppContext.BaseDirectory, "Models");
+
+    public static string Tiny => Path.Combine(Folder, "tiny.onnx");
+}
