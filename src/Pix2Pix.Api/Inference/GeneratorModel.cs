@@ -19,6 +19,7 @@ public sealed class GeneratorModel : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly List<GeneratorSession> sessions = [];
     private readonly List<Task> workers = [];
+    private int arriving;
 
     private GeneratorModel(string name, string path, InferenceOptions options, Pix2PixTelemetry telemetry, ILogger logger)
     {
@@ -61,11 +62,33 @@ public sealed class GeneratorModel : IAsyncDisposable
         return model;
     }
 
-    public async Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation)
+    /// <summary>
+    /// Says a request is on its way (being read or decoded). A batch waits for others only while some are
+    /// on their way, so a lone request never pays the batching delay. Dispose when it is queued or gone.
+    /// </summary>
+    public IDisposable Announce()
+    {
+        Interlocked.Increment(ref arriving);
+        return new Arrival(this);
+    }
+
+    private sealed class Arrival(GeneratorModel model) : IDisposable
+    {
+        private int done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref done, 1) == 0) Interlocked.Decrement(ref model.arriving);
+        }
+    }
+
+    public async Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null)
     {
         if (State != ModelState.Ready) throw new InvalidOperationException($"model '{Name}' is {State}");
         var pending = new PendingTranslation(input, cancellation, Activity.Current?.Context ?? default);
-        if (!queue.Writer.TryWrite(pending))
+        var queued = queue.Writer.TryWrite(pending);
+        arrival?.Dispose();
+        if (!queued)
         {
             telemetry.Rejected.Add(1, new KeyValuePair<string, object?>("model", Name));
             throw new ServiceUnavailable("Server busy", $"The queue for model '{Name}' is full ({options.QueueCapacity} waiting); retry shortly.", 1);
@@ -137,7 +160,7 @@ public sealed class GeneratorModel : IAsyncDisposable
     private async Task Gather(List<PendingTranslation> batch, int max)
     {
         Drain(batch, max);
-        if (batch.Count == 0 || batch.Count >= max || options.MaxBatchWaitMilliseconds <= 0) return;
+        if (batch.Count == 0 || batch.Count >= max || options.MaxBatchWaitMilliseconds <= 0 || Volatile.Read(ref arriving) == 0) return;
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         wait.CancelAfter(options.MaxBatchWaitMilliseconds);
         try

@@ -25,6 +25,7 @@ public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uplo
                 model.State == ModelState.Failed ? 60 : 2);
         }
 
+        using var arrival = model.Announce();
         float[] input;
         Rectangle content;
         using (var activity = Pix2PixTelemetry.Source.StartActivity("decode"))
@@ -37,7 +38,7 @@ public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uplo
             content = region;
         }
 
-        var output = await model.TranslateAsync(input, cancellation);
+        var output = await model.TranslateAsync(input, cancellation, arrival);
 
         using (Pix2PixTelemetry.Source.StartActivity("encode"))
         {
