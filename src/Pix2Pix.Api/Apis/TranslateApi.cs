@@ -34,6 +34,7 @@ public static class TranslateApi
         var generator = name is null ? null : registry.Find(name);
         try
         {
+            if (registry.Stopping) throw new ServiceUnavailable("Shutting down", "The service is shutting down and takes no new work; retry on another instance.", 5);
             if (!registry.Loaded) throw new ServiceUnavailable("Models are loading", "The service is still loading its models; retry shortly.", 2);
             if (generator is null)
             {

@@ -15,6 +15,9 @@ public static class ApplicationServiceExtensions
         builder.Services.Configure<UploadOptions>(builder.Configuration.GetSection(UploadOptions.Section));
         var uploads = builder.Configuration.GetSection(UploadOptions.Section).Get<UploadOptions>() ?? new UploadOptions();
         builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = uploads.MaxBodyBytes);
+        // On SIGTERM the server stops taking connections and waits this long for admitted requests to finish.
+        var grace = builder.Configuration.GetValue("Shutdown:GracePeriodSeconds", 30);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(grace));
 
         builder.Services.AddSingleton<Pix2PixTelemetry>();
         builder.Services.AddSingleton<ModelRegistry>();

@@ -10,4 +10,13 @@ public sealed record UploadOptions
 
     /// <summary>Largest width or height accepted, read from the PNG header before decoding.</summary>
     public int MaxSide { get; init; } = 4096;
+
+    /// <summary>A decode still running after this long is abandoned and the request answered with 422.</summary>
+    public int DecodeTimeoutMilliseconds { get; init; } = 2000;
+
+    /// <summary>Decodes running at once; 0 means one per CPU core. Bounds the memory decoding can hold.</summary>
+    public int MaxConcurrentDecodes { get; init; }
+
+    /// <summary>The largest single buffer the decoder may allocate.</summary>
+    public int MaxDecodeBufferMegabytes { get; init; } = 256;
 }

@@ -54,8 +54,9 @@ public sealed class GeneratorModel : IAsyncDisposable
             logger.LogInformation("Model {Model} ready on {Provider}: {Architecture} ngf {Ngf}, native size {Size}, {Sessions} session(s)",
                 model.Name, model.Provider, model.Card!.Architecture, model.Card.Ngf, model.Card.NativeSize, model.sessions.Count);
         }
-        catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or FormatException or InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // A model file is the operator's input: whatever is wrong with it is reported, and the service serves the others.
             model.Fail(e.Message.Split('\n')[0].Trim());
         }
 
@@ -85,6 +86,7 @@ public sealed class GeneratorModel : IAsyncDisposable
     public async Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null)
     {
         if (State != ModelState.Ready) throw new InvalidOperationException($"model '{Name}' is {State}");
+        cancellation.ThrowIfCancellationRequested();
         var pending = new PendingTranslation(input, cancellation, Activity.Current?.Context ?? default);
         var queued = queue.Writer.TryWrite(pending);
         arrival?.Dispose();
@@ -194,15 +196,21 @@ public sealed class GeneratorModel : IAsyncDisposable
         foreach (var pending in batch) telemetry.QueueWait.Record(Stopwatch.GetElapsedTime(pending.EnqueuedAt, started).TotalMilliseconds);
         try
         {
-            for (var i = 0; i < batch.Count; i++) batch[i].Input.AsSpan().CopyTo(input.AsSpan(i * inPer, inPer));
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (batch[i].Input.Length != inPer) throw new InvalidDataException($"an input holds {batch[i].Input.Length} values, the model takes {inPer}");
+                batch[i].Input.AsSpan().CopyTo(input.AsSpan(i * inPer, inPer));
+            }
+
             session.Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, Card!.InputChannels, Card.OutputChannels, Card.NativeSize);
             var tags = new TagList { { "model", Name }, { "provider", session.Provider } };
             telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
             telemetry.BatchSize.Record(batch.Count, tags);
             for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(output.AsSpan(i * outPer, outPer).ToArray());
         }
-        catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Whatever went wrong fails this batch's requests only; the worker lives on for the next batch.
             logger.LogError(e, "Inference failed on model {Model} for a batch of {Count}", Name, batch.Count);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             foreach (var pending in batch) pending.Result.TrySetException(new InferenceFailed(Name, e));

@@ -32,7 +32,7 @@ public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uplo
         {
             activity?.SetTag("pix2pix.width", header.Width);
             activity?.SetTag("pix2pix.height", header.Height);
-            using var image = codec.Decode(png);
+            using var image = await codec.DecodeAsync(png, cancellation);
             var (canvas, region) = Letterbox.Fit(image, card.NativeSize);
             using (canvas) input = PixelConventions.ToPlanar(canvas, card.InputChannels);
             content = region;

@@ -4,10 +4,23 @@ using Pix2Pix.Api.Telemetry;
 namespace Pix2Pix.Api.Inference;
 
 /// <summary>Every generator found in the models folder, by name, and which one answers when a request names none.</summary>
-public sealed class ModelRegistry(IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelRegistry> logger) : IAsyncDisposable
+public sealed class ModelRegistry : IAsyncDisposable
 {
-    private readonly InferenceOptions settings = options.Value;
+    private readonly InferenceOptions settings;
+    private readonly Pix2PixTelemetry telemetry;
+    private readonly ILogger<ModelRegistry> logger;
     private IReadOnlyDictionary<string, GeneratorModel> models = new Dictionary<string, GeneratorModel>();
+
+    public ModelRegistry(IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelRegistry> logger, IHostApplicationLifetime lifetime)
+    {
+        settings = options.Value;
+        this.telemetry = telemetry;
+        this.logger = logger;
+        lifetime.ApplicationStopping.Register(() => Stopping = true);
+    }
+
+    /// <summary>True once shutdown has begun: no new work is admitted; what was admitted finishes.</summary>
+    public bool Stopping { get; private set; }
 
     /// <summary>True once every model found has been loaded (or has failed to).</summary>
     public bool Loaded { get; private set; }
@@ -35,6 +48,7 @@ public sealed class ModelRegistry(IOptions<InferenceOptions> options, Pix2PixTel
     /// <summary>Why the service is not ready, or null when the default model serves.</summary>
     public string? NotReadyReason()
     {
+        if (Stopping) return "the service is shutting down";
         if (!Loaded) return "models are loading";
         if (DefaultName is null) return $"no models (*.onnx) in {Folder}";
         var model = Find(DefaultName);
