@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -28,10 +29,12 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
     public string ModelsFolder { get; }
     public List<System.Diagnostics.Activity> Spans { get; } = [];
     public List<Metric> Metrics { get; } = [];
+    public LogCollector Logs { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services => services.AddOpenTelemetry()
             .WithTracing(t => t.AddInMemoryExporter(Spans))
             .WithMetrics(m => m.AddInMemoryExporter(Metrics, o => o.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 100)));
@@ -64,4 +67,30 @@ internal static class TestModels
     public static string Folder => Path.Combine(AppContext.BaseDirectory, "Models");
 
     public static string Tiny => Path.Combine(Folder, "tiny.onnx");
+}
+
+/// <summary>Keeps what the service logs, so tests can check that a warning was given (once).</summary>
+public sealed class LogCollector : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Message)> entries = new();
+
+    public IReadOnlyList<(LogLevel Level, string Message)> Entries => entries.ToArray();
+
+    public ILogger CreateLogger(string categoryName) => new Collector(entries);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Collector(System.Collections.Concurrent.ConcurrentQueue<(LogLevel, string)> entries) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel)) entries.Enqueue((logLevel, formatter(state, exception)));
+        }
+    }
 }

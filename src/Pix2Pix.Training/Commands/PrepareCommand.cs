@@ -10,6 +10,27 @@ internal static class PrepareCommand
     {
         var command = new Command("prepare", "Build aligned A|B datasets");
         command.Subcommands.Add(Combine(output, error));
+        command.Subcommands.Add(OpenMoji(output, error));
+        return command;
+    }
+
+    private static Command OpenMoji(TextWriter output, TextWriter error)
+    {
+        var command = new Command("openmoji", "Render the OpenMoji package's line drawings and colour emoji as A|B pairs");
+        var package = new Option<string>("--package") { Description = "openmoji-17.0.0.tgz (npm pack openmoji@17.0.0) or its unpacked folder", Required = true };
+        var size = new Option<int>("--size") { Description = "side of each rendered image", DefaultValueFactory = _ => 256 };
+        var target = new Option<string>("--out") { Description = "dataset folder to write (train/, val/, test/, DATASET.md)", Required = true };
+        command.Options.Add(package);
+        command.Options.Add(size);
+        command.Options.Add(target);
+        CommandAction.Set(command, error, result =>
+        {
+            var source = OpenMojiPackage.Open(result.GetValue(package)!);
+            output.WriteLine($"OpenMoji {source.Version}: {source.Emoji.Count} emoji with both versions");
+            var report = OpenMojiDataset.Prepare(source, result.GetValue(size), result.GetValue(target)!, output);
+            output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Empty} empty, {report.Identical} identical, {report.Unreadable} unreadable");
+            return 0;
+        });
         return command;
     }
 

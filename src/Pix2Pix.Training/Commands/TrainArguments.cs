@@ -8,7 +8,7 @@ internal sealed class TrainArguments
 {
     private static readonly TrainOptions Defaults = new() { Name = "" };
 
-    private readonly Option<string> ganMode = new("--gan_mode") { Description = "vanilla (BCE with logits) | lsgan (MSE)", DefaultValueFactory = _ => "vanilla" };
+    private readonly Option<string> ganMode = new("--gan_mode") { Description = "vanilla (BCE with logits) | lsgan (MSE) | none (the L1-only ablation)", DefaultValueFactory = _ => "vanilla" };
     private readonly Option<double> lambdaL1 = new("--lambda_L1") { Description = "weight of the L1 term", DefaultValueFactory = _ => Defaults.LambdaL1 };
     private readonly Option<double> lr = new("--lr") { Description = "initial Adam learning rate", DefaultValueFactory = _ => Defaults.Lr };
     private readonly Option<double> beta1 = new("--beta1") { Description = "Adam beta1", DefaultValueFactory = _ => Defaults.Beta1 };
@@ -23,7 +23,7 @@ internal sealed class TrainArguments
 
     public TrainArguments(Command command)
     {
-        ganMode.AcceptOnlyFromAmong("vanilla", "lsgan");
+        ganMode.AcceptOnlyFromAmong("vanilla", "lsgan", "none");
         foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, continueTrain, maxSteps })
         {
             command.Options.Add(option);
@@ -36,7 +36,7 @@ internal sealed class TrainArguments
         {
             Name = name,
             CheckpointsDir = checkpointsDir,
-            GanMode = result.GetValue(ganMode) == "lsgan" ? GanMode.Lsgan : GanMode.Vanilla,
+            GanMode = result.GetValue(ganMode) switch { "lsgan" => GanMode.Lsgan, "none" => GanMode.None, _ => GanMode.Vanilla },
             LambdaL1 = result.GetValue(lambdaL1),
             Lr = result.GetValue(lr),
             Beta1 = result.GetValue(beta1),

@@ -1,6 +1,7 @@
 namespace Pix2Pix.Training.Options;
 
-public enum GanMode { Vanilla, Lsgan }
+/// <summary>The adversarial loss; <see cref="None"/> is the paper's L1-only ablation (no GAN term, D unused).</summary>
+public enum GanMode { Vanilla, Lsgan, None }
 
 /// <summary>The objective and its optimisation, with the paper's defaults (λ = 100, Adam 2e-4, β 0.5/0.999, 100 + 100 epochs).</summary>
 public sealed record TrainOptions

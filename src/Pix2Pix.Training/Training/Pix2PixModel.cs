@@ -18,6 +18,7 @@ public sealed class Pix2PixModel : IDisposable
     private static readonly Scalar One = 1.0.ToScalar();
     private static readonly Scalar Half = 0.5.ToScalar();
     private readonly GanLoss ganLoss;
+    private readonly GanMode ganMode;
     private readonly Scalar lambdaL1;
 
     public Pix2PixModel(NetworkOptions network, TrainOptions train)
@@ -28,6 +29,7 @@ public sealed class Pix2PixModel : IDisposable
         OptimizerG = optim.Adam(Generator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
         OptimizerD = optim.Adam(Discriminator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
         ganLoss = new GanLoss(train.GanMode);
+        ganMode = train.GanMode;
         lambdaL1 = train.LambdaL1.ToScalar();
         Generator.train();
         Discriminator.train();
@@ -55,6 +57,7 @@ public sealed class Pix2PixModel : IDisposable
         var realA = batch.RealA;
         var realB = batch.RealB;
         var fakeB = Generator.forward(realA);
+        if (ganMode == GanMode.None) return OptimizeL1Only(realA, fakeB, realB, visuals);
 
         SetRequiresGrad(Discriminator, true);
         OptimizerD.zero_grad();
@@ -74,6 +77,17 @@ public sealed class Pix2PixModel : IDisposable
 
         visuals?.Invoke(realA, fakeB.detach(), realB);
         return new StepLosses(lossGGan.item<float>(), lossGL1.item<float>(), lossDReal.item<float>(), lossDFake.item<float>());
+    }
+
+    // The paper's L1-only ablation: G alone, on λ·|G(A) − B|₁; the GAN losses are reported as 0.
+    private StepLosses OptimizeL1Only(Tensor realA, Tensor fakeB, Tensor realB, Action<Tensor, Tensor, Tensor>? visuals)
+    {
+        OptimizerG.zero_grad();
+        var lossGL1 = nn.functional.l1_loss(fakeB, realB).mul(lambdaL1);
+        lossGL1.backward();
+        OptimizerG.step();
+        visuals?.Invoke(realA, fakeB.detach(), realB);
+        return new StepLosses(0, lossGL1.item<float>(), 0, 0);
     }
 
     private static void SetRequiresGrad(nn.Module module, bool value)

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Pix2Pix.Contracts;
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Inference;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Evaluation;
+
+/// <summary>Mean scores of a model, and of the identity baseline (the input itself as the answer), over a split.</summary>
+public sealed record EvaluationReport(string Model, string Split, int Images, Summary Generator, Summary Identity);
+
+public sealed record Summary(double L1, double Psnr, double Ssim, double SharpnessRatio, double Colourfulness, double TargetColourfulness)
+{
+    public static Summary Mean(IReadOnlyList<ImageScores> scores) => new(
+        scores.Average(s => s.L1), scores.Average(s => s.Psnr), scores.Average(s => s.Ssim),
+        scores.Average(s => s.Sharpness), scores.Average(s => s.Colourfulness), scores.Average(s => s.TargetColourfulness));
+}
+
+/// <summary>Runs a generator over a split of A|B pairs, scores every output against its target, and writes metrics.json and a gallery.</summary>
+public static class Evaluator
+{
+    public static EvaluationReport Run(GeneratorRunner runner, IReadOnlyList<string> files, bool swap, string model, string split, string output)
+    {
+        var images = Path.Combine(output, "images");
+        Directory.CreateDirectory(images);
+        var generator = new List<ImageScores>();
+        var identity = new List<ImageScores>();
+        var rows = new List<Gallery.Row>();
+        foreach (var file in files)
+        {
+            using var ab = ImageFiles.Load(file);
+            var half = ab.Width / 2;
+            if (half < 1) throw new UserInputException($"image {file} is too narrow to hold A|B halves");
+            using var left = ab.Clone(c => c.Crop(new Rectangle(0, 0, half, ab.Height)));
+            using var right = ab.Clone(c => c.Crop(new Rectangle(half, 0, half, ab.Height)));
+            var (a, b) = swap ? (right, left) : (left, right);
+            using var fake = runner.Translate(a);
+            using (var scope = NewDisposeScope())
+            {
+                var target = UnitTensor(b);
+                generator.Add(ImageMetrics.Score(UnitTensor(fake), target));
+                identity.Add(ImageMetrics.Score(UnitTensor(a), target));
+            }
+
+            var stem = Path.GetFileNameWithoutExtension(file);
+            a.SaveAsPng(Path.Combine(images, stem + "_real_A.png"));
+            fake.SaveAsPng(Path.Combine(images, stem + "_fake_B.png"));
+            b.SaveAsPng(Path.Combine(images, stem + "_real_B.png"));
+            rows.Add(new Gallery.Row(stem, $"images/{stem}_real_A.png", $"images/{stem}_fake_B.png", $"images/{stem}_real_B.png"));
+        }
+
+        var report = new EvaluationReport(model, split, files.Count, Summary.Mean(generator), Summary.Mean(identity));
+        File.WriteAllText(Path.Combine(output, "metrics.json"), JsonSerializer.Serialize(report, Training.RunRecord.Json));
+        Gallery.Write(output, $"{model}: {split}", rows);
+        return report;
+    }
+
+    // 1×3×H×W in [0, 1], by the shared pixel conventions.
+    private static Tensor UnitTensor(Image<Rgb24> image) =>
+        (TensorImages.FromImage(image, 3) + 1) * 0.5;
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Pix2Pix.Api.Inference;
+using Pix2Pix.Api.Telemetry;
+
+namespace Pix2Pix.Api.Tests;
+
+/// <summary>Broken models, missing CUDA, failing batches and vanished clients: the service says what is wrong and keeps serving.</summary>
+public class FaultTests
+{
+    [Fact]
+    public async Task Without_usable_CUDA_the_service_falls_back_to_the_CPU_with_one_warning()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Inference:UseCuda"] = "true" });
+        var client = await factory.ReadyClientAsync();
+
+        using var model = JsonDocument.Parse(await client.GetStringAsync("/models/tiny"));
+        var provider = model.RootElement.GetProperty("provider").GetString();
+        var warnings = factory.Logs.Entries.Where(e => e.Level == LogLevel.Warning && e.Message.Contains("CUDA is not usable")).ToArray();
+        if (provider == "CUDA") return; // a host with a working CUDA 13 runs the model there
+        Assert.Equal("CPU", provider);
+        Assert.Single(warnings);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(32, 32)))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_model_whose_graph_contradicts_its_card_is_refused_with_the_shapes_and_others_keep_working()
+    {
+        var folder = ModelsFolder(("good", File.ReadAllBytes(TestModels.Tiny)), ("wrong_shape", PatchMetadata("pix2pix.input_channels", "3", "1")));
+        await using var factory = new ServiceFactory(folder, new Dictionary<string, string?> { ["Inference:DefaultModel"] = "good" });
+        var client = await factory.ReadyClientAsync();
+
+        using var wrong = JsonDocument.Parse(await client.GetStringAsync("/models/wrong_shape"));
+        Assert.Equal("failed", wrong.RootElement.GetProperty("state").GetString());
+        Assert.Contains("expected [batch, 1, height, width]", wrong.RootElement.GetProperty("error").GetString());
+        await TranslateTests.AssertProblem(await client.PostAsync("/translate?model=wrong_shape", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.ServiceUnavailable, "expected [batch, 1");
+        Assert.Contains(factory.Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("wrong_shape") && e.Message.Contains("expected [batch, 1"));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(8, 8)))).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_onnx_file_that_is_not_a_pix2pix_generator_is_named_as_such()
+    {
+        var folder = ModelsFolder(("plain", PatchMetadata("pix2pix.format", "pix2pix-generator/1", "pix2pix-generator/X")));
+        await using var factory = new ServiceFactory(folder);
+        var client = await factory.ReadyClientAsync(requireReady: false);
+
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("format is 'pix2pix-generator/X'", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_configured_default_model_that_is_missing_is_reported()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Inference:DefaultModel"] = "absent" });
+        var client = await factory.ReadyClientAsync(requireReady: false);
+
+        Assert.Contains("'absent' is not in", await (await client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
+        await TranslateTests.AssertProblem(await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.NotFound, "'absent'");
+    }
+
+    [Fact]
+    public async Task A_failing_batch_fails_only_its_own_requests_and_the_model_serves_the_next()
+    {
+        await using var model = LoadTiny(new InferenceOptions { UseCuda = false, MaxBatchSize = 1 });
+        var good = new float[3 * 128 * 128];
+
+        var failed = await Assert.ThrowsAsync<InferenceFailed>(() => model.TranslateAsync(new float[5], CancellationToken.None));
+        var output = await model.TranslateAsync(good, CancellationToken.None);
+
+        Assert.Contains("tiny", failed.Message);
+        Assert.Equal(3 * 128 * 128, output.Length);
+    }
+
+    [Fact]
+    public async Task Requests_whose_clients_left_while_queued_are_dropped_without_being_computed()
+    {
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var telemetry = new Pix2PixTelemetry(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var computed = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Name == "pix2pix.batch.size" && instrument.Meter.Scope == meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()) l.EnableMeasurementEvents(instrument); };
+        listener.SetMeasurementEventCallback<int>((_, size, _, _) => Interlocked.Add(ref computed, size));
+        listener.Start();
+        await using var model = GeneratorModel.Load(TestModels.Tiny, new InferenceOptions { UseCuda = false, MaxBatchSize = 1, QueueCapacity = 100 }, telemetry, NullLogger.Instance);
+        var input = new float[3 * 128 * 128];
+
+        var kept = Enumerable.Range(0, 30).Select(_ => model.TranslateAsync(input, CancellationToken.None)).ToArray();
+        using var leaving = new CancellationTokenSource();
+        var abandoned = Enumerable.Range(0, 10).Select(_ => model.TranslateAsync(input, leaving.Token)).ToArray();
+        leaving.Cancel();
+        await Task.WhenAll(kept);
+        foreach (var task in abandoned) await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        await model.TranslateAsync(input, CancellationToken.None);
+
+        // The 30 kept and the last one ran; the 10 whose client left were dropped from the queue unrun.
+        Assert.Equal(31, Interlocked.Read(ref computed));
+    }
+
+    private static GeneratorModel LoadTiny(InferenceOptions options)
+    {
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        return GeneratorModel.Load(TestModels.Tiny, options, new Pix2PixTelemetry(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger.Instance);
+    }
+
+    // Rewrites one metadata value of the test model in place (same length, so the protobuf stays valid).
+    private static byte[] PatchMetadata(string key, string value, string replacement)
+    {
+        Assert.Equal(value.Length, replacement.Length);
+        var bytes = File.ReadAllBytes(TestModels.Tiny);
+        var pattern = Encoding.ASCII.GetBytes(key).Concat(new byte[] { 0x12, (byte)value.Length }).Concat(Encoding.ASCII.GetBytes(value)).ToArray();
+        var at = bytes.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0, $"metadata {key}={value} not found in the test model");
+        Encoding.ASCII.GetBytes(replacement).CopyTo(bytes, at + key.Length + 2);
+        return bytes;
+    }
+
+    private static string ModelsFolder(params (string Name, byte[] Onnx)[] models)
+    {
+        var folder = Directory.CreateTempSubdirectory("pix2pix-models").FullName;
+        foreach (var (name, onnx) in models) File.WriteAllBytes(Path.Combine(folder, name + ".onnx"), onnx);
+        return folder;
+    }
+}

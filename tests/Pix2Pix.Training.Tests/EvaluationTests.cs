@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Pix2Pix.Training.Evaluation;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Tests;
+
+public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
+{
+    private readonly CliTests.TrainedRun run;
+
+    public EvaluationTests(CliTests.TrainedRun run) => this.run = run;
+
+    [Fact]
+    public void A_perfect_output_scores_zero_L1_full_SSIM_and_a_sharpness_ratio_of_one()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var target = rand(1, 3, 64, 64);
+
+        var scores = ImageMetrics.Score(target.clone(), target);
+
+        Assert.Equal(0, scores.L1, 6);
+        Assert.Equal(ImageMetrics.MaxPsnr, scores.Psnr);
+        Assert.Equal(1, scores.Ssim, 3);
+        Assert.Equal(1, scores.Sharpness, 6);
+        Assert.Equal(scores.TargetColourfulness, scores.Colourfulness, 6);
+    }
+
+    [Fact]
+    public void A_blurred_output_is_less_sharp_and_scores_lower_SSIM()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var target = rand(1, 3, 64, 64);
+        var blurred = nn.functional.avg_pool2d(target, 3, stride: 1, padding: 1);
+
+        var scores = ImageMetrics.Score(blurred, target);
+
+        Assert.True(scores.Sharpness < 0.5, $"sharpness ratio {scores.Sharpness}");
+        Assert.True(scores.Ssim < 0.9);
+        Assert.InRange(scores.Psnr, 5, 40);
+    }
+
+    [Fact]
+    public void Grey_pictures_have_no_colourfulness_and_saturated_ones_have_much()
+    {
+        using var scope = NewDisposeScope();
+        var grey = full(1, 3, 8, 8, 0.5f);
+        var red = cat([ones(1, 1, 8, 8), zeros(1, 2, 8, 8)], 1);
+
+        Assert.Equal(0, ImageMetrics.Colourfulness(grey), 3);
+        Assert.Equal(0.3 * Math.Sqrt(255 * 255 + 127.5 * 127.5), ImageMetrics.Colourfulness(red), 2); // σ = 0, μ_rgyb = |(255, 127.5)|
+    }
+
+    [Fact]
+    public void Evaluate_writes_metrics_for_the_model_and_the_identity_baseline_and_a_gallery()
+    {
+        var result = Cli.Run(["evaluate", "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"], .. run.Checkpoint]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("identity (input as output)", result.Output);
+        var folder = Path.Combine(run.Temp["evaluation"], "tiny", "evaluate_test_latest");
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json")));
+        Assert.Equal(2, metrics.RootElement.GetProperty("images").GetInt32());
+        foreach (var who in new[] { "generator", "identity" })
+        {
+            var summary = metrics.RootElement.GetProperty(who);
+            Assert.InRange(summary.GetProperty("l1").GetDouble(), 0, 1);
+            Assert.InRange(summary.GetProperty("ssim").GetDouble(), -1, 1);
+            Assert.True(summary.GetProperty("sharpness_ratio").GetDouble() > 0);
+        }
+
+        Assert.True(File.Exists(Path.Combine(folder, "index.html")));
+    }
+
+    [Fact]
+    public void The_L1_only_ablation_trains_the_generator_without_any_GAN_term()
+    {
+        var result = Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "l1only", "--checkpoints_dir", run.Temp["checkpoints"],
+            "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128", "--gan_mode", "none", "--n_epochs", "1", "--n_epochs_decay", "0");
+
+        Assert.Equal(0, result.ExitCode);
+        var log = File.ReadAllLines(run.Temp["checkpoints/l1only/loss_log.csv"]).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.NotEmpty(log);
+        Assert.All(log, row => Assert.Equal(("0", "0", "0"), (row[2], row[4], row[5])));
+        Assert.All(log, row => Assert.True(double.Parse(row[3], System.Globalization.CultureInfo.InvariantCulture) > 0));
+    }
+}
