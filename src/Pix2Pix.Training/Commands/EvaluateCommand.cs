@@ -20,13 +20,13 @@ internal static class EvaluateCommand
         foreach (var option in new Option[] { dataroot, phase, resultsDir }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
-            var record = RunRecord.Load(run.RunDirectory(result));
+            var (record, runner) = run.OpenGenerator(result);
+            using var _ = runner;
             var label = run.Epoch(result);
             var split = result.GetValue(phase)!;
             var files = ImageFiles.In(Path.Combine(result.GetValue(dataroot)!, split));
             if (files.Count == 0) throw new UserInputException($"no images in {Path.Combine(result.GetValue(dataroot)!, split)}");
             var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"evaluate_{split}_{label}");
-            using var runner = new GeneratorRunner(new CheckpointStore(run.RunDirectory(result)).LoadGenerator(record, label), record.Network.InputNc, record.Data?.CropSize ?? 256, run.NormalizationAtTest(result));
             var report = Evaluator.Run(runner, files, record.Data?.Direction == Direction.BtoA, run.Name(result), split, target);
             output.WriteLine($"{report.Images} images of {split}          L1      PSNR   SSIM   sharpness  colourfulness (target)");
             output.WriteLine($"  {run.Name(result),-24} {report.Generator.L1,7:F4} {report.Generator.Psnr,7:F2} {report.Generator.Ssim,6:F3} {report.Generator.SharpnessRatio,9:F3} {report.Generator.Colourfulness,8:F1} ({report.Generator.TargetColourfulness:F1})");

@@ -40,6 +40,14 @@ internal sealed class RunArguments
         return label;
     }
 
+    /// <summary>The run's record and its generator at --epoch, ready to translate with --norm_at_test.</summary>
+    public (Training.RunRecord Record, Inference.GeneratorRunner Runner) OpenGenerator(ParseResult result)
+    {
+        var record = Training.RunRecord.Load(RunDirectory(result));
+        var generator = new Training.CheckpointStore(RunDirectory(result)).LoadGenerator(record, Epoch(result));
+        return (record, new Inference.GeneratorRunner(generator, record.Network.InputNc, record.Data?.CropSize ?? record.Network.SizeMultiple, NormalizationAtTest(result)));
+    }
+
     public NormalizationAtTest NormalizationAtTest(ParseResult result) =>
         normAtTest is not null && result.GetValue(normAtTest) == "running" ? Contracts.NormalizationAtTest.Running : Contracts.NormalizationAtTest.Image;
 }

@@ -24,16 +24,15 @@ internal static class TestCommand
         foreach (var option in new Option[] { dataroot, phase, direction, resultsDir, numTest }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
-            var record = RunRecord.Load(run.RunDirectory(result));
+            var (record, runner) = run.OpenGenerator(result);
+            using var _ = runner;
             var label = run.Epoch(result);
-            var store = new CheckpointStore(run.RunDirectory(result));
             var chosen = result.GetValue(direction);
             var swap = (chosen is null ? record.Data?.Direction ?? Direction.AtoB : chosen == "BtoA" ? Direction.BtoA : Direction.AtoB) == Direction.BtoA;
             var folder = Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!);
             var files = ImageFiles.In(folder).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
             if (files.Length == 0) throw new UserInputException($"no images in {folder}");
             var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}");
-            using var runner = new GeneratorRunner(store.LoadGenerator(record, label), record.Network.InputNc, record.Data?.CropSize ?? 256, run.NormalizationAtTest(result));
             Translate(files, swap, runner, target);
             Gallery.Write(target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}", files.Select(f => Path.GetFileNameWithoutExtension(f)).Select(stem =>
                 new Gallery.Row(stem, $"images/{stem}_real_A.png", $"images/{stem}_fake_B.png", $"images/{stem}_real_B.png")));
@@ -49,12 +48,8 @@ internal static class TestCommand
         Directory.CreateDirectory(images);
         foreach (var file in files)
         {
-            using var ab = ImageFiles.Load(file);
-            var half = ab.Width / 2;
-            if (half < 1) throw new UserInputException($"image {file} is too narrow to hold A|B halves");
-            using var left = ab.Clone(c => c.Crop(new Rectangle(0, 0, half, ab.Height)));
-            using var right = ab.Clone(c => c.Crop(new Rectangle(half, 0, half, ab.Height)));
-            var (a, b) = swap ? (right, left) : (left, right);
+            using var pair = AlignedImage.Load(file, swap);
+            var (a, b) = (pair.A, pair.B);
             using var fake = runner.Translate(a);
             var stem = Path.Combine(images, Path.GetFileNameWithoutExtension(file));
             a.SaveAsPng(stem + "_real_A.png");

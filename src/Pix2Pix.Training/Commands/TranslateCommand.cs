@@ -20,10 +20,7 @@ internal static class TranslateCommand
         CommandAction.Set(command, error, result =>
         {
             var jobs = Plan(result.GetValue(input)!, result.GetValue(target)!);
-            var record = RunRecord.Load(run.RunDirectory(result));
-            var label = run.Epoch(result);
-            var store = new CheckpointStore(run.RunDirectory(result));
-            using var runner = new GeneratorRunner(store.LoadGenerator(record, label), record.Network.InputNc, record.Data?.CropSize ?? 256, run.NormalizationAtTest(result));
+            using var runner = run.OpenGenerator(result).Runner;
             foreach (var (from, to) in jobs)
             {
                 using var image = ImageFiles.Load(from);

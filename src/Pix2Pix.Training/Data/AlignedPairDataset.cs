@@ -35,12 +35,8 @@ public sealed class AlignedPairDataset
     public AlignedPair Get(int index, Random random)
     {
         var path = Paths[index];
-        using var ab = ImageFiles.Load(path);
-        if (ab.Width < 2) throw new UserInputException($"image {path} is too narrow to hold A|B halves");
-        var half = ab.Width / 2;
-        using var left = ab.Clone(c => c.Crop(new Rectangle(0, 0, half, ab.Height)));
-        using var right = ab.Clone(c => c.Crop(new Rectangle(half, 0, half, ab.Height)));
-        var (a, b) = options.Direction == Direction.AtoB ? (left, right) : (right, left);
+        using var pair = AlignedImage.Load(path, options.Direction == Direction.BtoA);
+        var (a, b) = (pair.A, pair.B);
 
         var parameters = preprocessing.Draw(a.Size(), random);
         preprocessing.Apply(a, parameters, path);

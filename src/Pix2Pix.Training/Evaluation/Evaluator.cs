@@ -31,12 +31,8 @@ public static class Evaluator
         var rows = new List<Gallery.Row>();
         foreach (var file in files)
         {
-            using var ab = ImageFiles.Load(file);
-            var half = ab.Width / 2;
-            if (half < 1) throw new UserInputException($"image {file} is too narrow to hold A|B halves");
-            using var left = ab.Clone(c => c.Crop(new Rectangle(0, 0, half, ab.Height)));
-            using var right = ab.Clone(c => c.Crop(new Rectangle(half, 0, half, ab.Height)));
-            var (a, b) = swap ? (right, left) : (left, right);
+            using var pair = AlignedImage.Load(file, swap);
+            var (a, b) = (pair.A, pair.B);
             using var fake = runner.Translate(a);
             using (var scope = NewDisposeScope())
             {
