@@ -152,6 +152,17 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Training_again_under_an_existing_name_refuses_rather_than_overwrite_the_run()
+    {
+        var before = File.ReadAllBytes(run.Temp["checkpoints/tiny/latest_net_G.dat"]);
+
+        var result = Cli.Run(["train", "--dataroot", run.Temp["data"], .. run.Checkpoint, "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128"]);
+
+        AssertUserError(result, "already holds a run; resume it with --continue_train");
+        Assert.Equal(before, File.ReadAllBytes(run.Temp["checkpoints/tiny/latest_net_G.dat"]));
+    }
+
+    [Fact]
     public void Bad_numbers_are_refused_before_anything_runs()
     {
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--batch_size", "0"), "--batch_size must be at least 1");

@@ -21,6 +21,10 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         var store = new CheckpointStore(train.RunDirectory);
         var record = new RunRecord(network, data, train, Path.GetFileName(Path.GetFullPath(data.Dataroot).TrimEnd(Path.DirectorySeparatorChar)));
         if (train.ContinueTrain) CheckSameArchitecture(store);
+        else if (store.Has(CheckpointStore.Latest))
+        {
+            throw new UserInputException($"{store.RunDirectory} already holds a run; resume it with --continue_train or choose another --name");
+        }
 
         var dataset = new AlignedPairDataset(data, network);
         var batches = new PairBatches(dataset, train.BatchSize, train.Seed, data.SerialBatches, network);
