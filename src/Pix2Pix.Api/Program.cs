@@ -12,6 +12,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiDocumentation();
+app.UseSketchPad();
 
 app.MapTranslateApi();
 app.MapModelsApi();

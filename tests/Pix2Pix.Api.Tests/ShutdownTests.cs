@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Pix2Pix.Api.Tests;
 
@@ -10,22 +9,20 @@ public class ShutdownTests
     [Fact]
     public async Task On_SIGTERM_admitted_requests_finish_with_whole_answers_and_the_process_exits_cleanly()
     {
-        var port = FreePort();
-        using var service = Start(port, graceSeconds: 20);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
-        await WaitReady(client, service);
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Shutdown__GracePeriodSeconds"] = "20" });
+        var client = service.Client;
         var png = Pngs.Rgb(1500, 1500);
 
         var requests = Enumerable.Range(0, 24).Select(_ => Send(client, png)).ToArray();
         await Task.Delay(300);
         var signalled = Stopwatch.GetTimestamp();
-        Signal(service.Id, "TERM");
+        service.Signal("TERM");
         var results = await Task.WhenAll(requests);
         var outcomes = results.Select(r => r.Outcome).ToArray();
-        var exited = service.WaitForExit(30_000);
+        var exited = service.Process.WaitForExit(30_000);
 
         Assert.True(exited, "the service did not exit within its grace period");
-        Assert.Equal(0, service.ExitCode);
+        Assert.Equal(0, service.Process.ExitCode);
         Assert.DoesNotContain(outcomes, o => o == Outcome.Broken);
         // Work admitted before the signal was finished after it, not dropped.
         Assert.Contains(results, r => r.Outcome == Outcome.Whole && r.Status == HttpStatusCode.OK && r.CompletedAt > signalled);
@@ -65,59 +62,5 @@ public class ShutdownTests
         {
             return (Outcome.Broken, response.StatusCode);
         }
-    }
-
-    private static Process Start(int port, int graceSeconds)
-    {
-        var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Pix2Pix.Api.dll"))
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["Inference__ModelsFolder"] = TestModels.Folder;
-        start.Environment["Inference__UseCuda"] = "false";
-        start.Environment["Shutdown__GracePeriodSeconds"] = graceSeconds.ToString();
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitReady(HttpClient client, Process service)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            Assert.False(service.HasExited, "the service exited during start-up");
-            try
-            {
-                if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the service did not become ready");
-    }
-
-    private static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start("kill", $"-{signal} {pid}");
-        kill.WaitForExit();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -29,6 +29,14 @@ public static class ApplicationServiceExtensions
         return builder;
     }
 
+    /// <summary>The sketch pad: wwwroot's static page at /, with its examples.</summary>
+    public static WebApplication UseSketchPad(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        return app;
+    }
+
     /// <summary>/health/live answers while the process runs; /health/ready once the models are loaded and warm.</summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {

@@ -52,11 +52,13 @@ public sealed class PngCodec : IDisposable
         deadline.CancelAfter(timeout);
         var token = deadline.Token;
         var decoding = Task.Run(() => Decode(png, token), CancellationToken.None);
-        // The slot is given back when the decode really ends, not when the request gives up on it.
+        var abandoned = 0;
+        // The slot is given back when the decode really ends, not when the request gives up on it; a picture
+        // that arrives after the request gave up is disposed here (Image.Dispose is idempotent).
         _ = decoding.ContinueWith(finished =>
         {
             decodes.Release();
-            if (finished.IsCompletedSuccessfully && token.IsCancellationRequested) finished.Result.Dispose();
+            if (finished.IsCompletedSuccessfully && Volatile.Read(ref abandoned) == 1) finished.Result.Dispose();
         }, TaskScheduler.Default);
 
         try
@@ -65,8 +67,10 @@ public sealed class PngCodec : IDisposable
         }
         catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellation.IsCancellationRequested))
         {
+            Volatile.Write(ref abandoned, 1);
+            if (decoding.IsCompletedSuccessfully) decoding.Result.Dispose();
             deadline.Cancel();
-            throw UploadRejected.Dimensions($"The PNG took longer than {timeout.TotalMilliseconds:N0} ms to decode and was abandoned.");
+            throw UploadRejected.TooSlow(timeout);
         }
     }
 

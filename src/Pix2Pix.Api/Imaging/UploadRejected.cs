@@ -15,5 +15,8 @@ public sealed class UploadRejected(int statusCode, string title, string detail) 
 
     public static UploadRejected Dimensions(string detail) => new(StatusCodes.Status422UnprocessableEntity, "Image dimensions not accepted", detail);
 
+    public static UploadRejected TooSlow(TimeSpan limit) =>
+        new(StatusCodes.Status422UnprocessableEntity, "Image could not be decoded in time", $"The PNG took longer than {limit.TotalMilliseconds:N0} ms to decode and was abandoned.");
+
     public static UploadRejected Missing(string detail) => new(StatusCodes.Status400BadRequest, "No image in the request", detail);
 }

@@ -11,9 +11,11 @@ public sealed class ModelRegistry : IAsyncDisposable
     private readonly ILogger<ModelRegistry> logger;
     private IReadOnlyDictionary<string, GeneratorModel> models = new Dictionary<string, GeneratorModel>();
 
-    public ModelRegistry(IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelRegistry> logger, IHostApplicationLifetime lifetime)
+    public ModelRegistry(IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelRegistry> logger, IHostApplicationLifetime lifetime, IHostEnvironment environment)
     {
         settings = options.Value;
+        // A relative folder means relative to the content root (the project folder under `dotnet run`, the app folder when published).
+        Folder = System.IO.Path.GetFullPath(settings.ModelsFolder, environment.ContentRootPath);
         this.telemetry = telemetry;
         this.logger = logger;
         lifetime.ApplicationStopping.Register(() => Stopping = true);
@@ -29,7 +31,7 @@ public sealed class ModelRegistry : IAsyncDisposable
 
     public IEnumerable<GeneratorModel> All => models.Values.OrderBy(m => m.Name, StringComparer.Ordinal);
 
-    public string Folder => System.IO.Path.GetFullPath(settings.ModelsFolder);
+    public string Folder { get; }
 
     public void LoadAll()
     {

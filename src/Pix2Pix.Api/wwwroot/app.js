@@ -1,0 +1,198 @@
+// The sketch pad: draw with pointer events, and each finished stroke (debounced) is sent to POST /translate;
+// a newer drawing aborts the request still in flight. Plain ES module, no build step.
+const pad = document.getElementById('pad');
+const ink = pad.getContext('2d', { willReadFrequently: true });
+const result = document.getElementById('result');
+const status = document.getElementById('status');
+const errorBox = document.getElementById('error');
+const download = document.getElementById('download');
+const modelPicker = document.getElementById('model');
+const eraser = document.getElementById('eraser');
+
+const history = { undo: [], redo: [] };
+let inFlight = null;
+let debounce = null;
+let resultUrl = null;
+const providers = new Map();
+
+function clearPad() {
+  ink.fillStyle = '#ffffff';
+  ink.fillRect(0, 0, pad.width, pad.height);
+}
+
+function snapshot() {
+  history.undo.push(ink.getImageData(0, 0, pad.width, pad.height));
+  if (history.undo.length > 50) history.undo.shift();
+  history.redo.length = 0;
+}
+
+function restore(from, to) {
+  if (from.length === 0) return;
+  to.push(ink.getImageData(0, 0, pad.width, pad.height));
+  ink.putImageData(from.pop(), 0, 0);
+  scheduleTranslation(0);
+}
+
+function penWidth() {
+  return Number(document.querySelector('input[name="width"]:checked').value);
+}
+
+function point(event) {
+  const box = pad.getBoundingClientRect();
+  return { x: (event.clientX - box.left) * pad.width / box.width, y: (event.clientY - box.top) * pad.height / box.height };
+}
+
+let last = null;
+pad.addEventListener('pointerdown', event => {
+  pad.setPointerCapture(event.pointerId);
+  snapshot();
+  last = point(event);
+  stroke(last, last, event.pressure);
+});
+pad.addEventListener('pointermove', event => {
+  if (!last) return;
+  const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
+  for (const e of events.length ? events : [event]) {
+    const next = point(e);
+    stroke(last, next, e.pressure);
+    last = next;
+  }
+});
+for (const type of ['pointerup', 'pointercancel']) {
+  pad.addEventListener(type, () => {
+    if (!last) return;
+    last = null;
+    scheduleTranslation(300);
+  });
+}
+
+function stroke(from, to, pressure) {
+  const erasing = eraser.getAttribute('aria-pressed') === 'true';
+  ink.strokeStyle = erasing ? '#ffffff' : '#000000';
+  ink.lineWidth = penWidth() * (erasing ? 3 : 1) * (pressure > 0 && pressure !== 0.5 ? 0.5 + pressure : 1);
+  ink.lineCap = 'round';
+  ink.lineJoin = 'round';
+  ink.beginPath();
+  ink.moveTo(from.x, from.y);
+  ink.lineTo(to.x, to.y);
+  ink.stroke();
+}
+
+function scheduleTranslation(delay) {
+  clearTimeout(debounce);
+  debounce = setTimeout(translate, delay);
+}
+
+async function translate() {
+  inFlight?.abort();
+  const controller = new AbortController();
+  inFlight = controller;
+  const model = modelPicker.value;
+  const body = await new Promise(resolve => pad.toBlob(resolve, 'image/png'));
+  const started = performance.now();
+  status.textContent = 'Translating…';
+  result.dataset.state = 'pending';
+  try {
+    const response = await fetch(`translate${model ? `?model=${encodeURIComponent(model)}` : ''}`, {
+      method: 'POST', body, headers: { 'Content-Type': 'image/png' }, signal: controller.signal,
+    });
+    if (!response.ok) throw new Error(await problemMessage(response));
+    const picture = await response.blob();
+    if (controller !== inFlight) return;
+    if (resultUrl) URL.revokeObjectURL(resultUrl);
+    resultUrl = URL.createObjectURL(picture);
+    result.src = resultUrl;
+    download.href = resultUrl;
+    download.setAttribute('aria-disabled', 'false');
+    const elapsed = Math.round(performance.now() - started);
+    status.textContent = `Translated in ${elapsed} ms on ${providers.get(model) ?? 'the server'}.`;
+    errorBox.hidden = true;
+    result.dataset.state = 'done';
+    result.dataset.latency = String(elapsed);
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    errorBox.textContent = error.message;
+    errorBox.hidden = false;
+    status.textContent = 'The translation failed.';
+    result.dataset.state = 'error';
+  }
+}
+
+// ProblemDetails (RFC 7807) become "Title: detail"; anything else its status line.
+async function problemMessage(response) {
+  try {
+    const problem = await response.json();
+    return [problem.title, problem.detail].filter(Boolean).join(': ') || `${response.status} ${response.statusText}`;
+  } catch {
+    return `${response.status} ${response.statusText}`;
+  }
+}
+
+async function drawPicture(source) {
+  const image = new Image();
+  image.src = source;
+  await image.decode();
+  snapshot();
+  clearPad();
+  const scale = Math.min(pad.width / image.width, pad.height / image.height);
+  const width = image.width * scale;
+  const height = image.height * scale;
+  ink.drawImage(image, (pad.width - width) / 2, (pad.height - height) / 2, width, height);
+  scheduleTranslation(0);
+}
+
+async function loadModels() {
+  try {
+    const response = await fetch('models');
+    const models = await response.json();
+    for (const model of models) {
+      providers.set(model.name, model.provider);
+      const option = new Option(`${model.name}${model.state === 'ready' ? '' : ` (${model.state})`}`, model.name, model.isDefault, model.isDefault);
+      option.disabled = model.state !== 'ready';
+      modelPicker.add(option);
+    }
+    if (models.length === 0) status.textContent = 'No models are installed on the server.';
+  } catch {
+    status.textContent = 'Could not list the models.';
+  }
+}
+
+async function loadExamples() {
+  const list = document.getElementById('examples');
+  try {
+    const examples = await (await fetch('examples/index.json')).json();
+    for (const example of examples) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'example';
+      button.setAttribute('aria-label', `Load the example ${example.name}`);
+      const thumbnail = document.createElement('img');
+      thumbnail.src = `examples/${example.file}`;
+      thumbnail.alt = '';
+      button.append(thumbnail);
+      button.addEventListener('click', () => drawPicture(`examples/${example.file}`));
+      list.append(button);
+    }
+  } catch {
+    list.textContent = 'No examples available.';
+  }
+}
+
+eraser.addEventListener('click', () => eraser.setAttribute('aria-pressed', String(eraser.getAttribute('aria-pressed') !== 'true')));
+document.getElementById('undo').addEventListener('click', () => restore(history.undo, history.redo));
+document.getElementById('redo').addEventListener('click', () => restore(history.redo, history.undo));
+document.getElementById('clear').addEventListener('click', () => { snapshot(); clearPad(); scheduleTranslation(0); });
+document.getElementById('upload').addEventListener('change', event => {
+  const file = event.target.files[0];
+  if (file) drawPicture(URL.createObjectURL(file));
+});
+modelPicker.addEventListener('change', () => scheduleTranslation(0));
+document.addEventListener('keydown', event => {
+  if (!(event.ctrlKey || event.metaKey)) return;
+  if (event.key === 'z') { event.preventDefault(); restore(history.undo, history.redo); }
+  if (event.key === 'y') { event.preventDefault(); restore(history.redo, history.undo); }
+});
+
+clearPad();
+loadModels();
+loadExamples();

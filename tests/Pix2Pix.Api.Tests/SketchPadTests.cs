@@ -1,0 +1,162 @@
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Api.Tests;
+
+/// <summary>
+/// The sketch pad in a real browser (Debian's Chromium driven by Playwright) against the real service process.
+/// Screenshots go to TestResults/screenshots beside the test binaries.
+/// </summary>
+public class SketchPadTests(SketchPadTests.Browser browser) : IClassFixture<SketchPadTests.Browser>
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    public sealed class Browser : IAsyncLifetime
+    {
+        public ServiceProcess Service { get; private set; } = null!;
+        public IPlaywright Playwright { get; private set; } = null!;
+        public IBrowser Chromium { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Assert.True(File.Exists(SketchPadTests.Chromium), $"{SketchPadTests.Chromium} is missing: install Debian's chromium package (.ci/run does)");
+            Service = await ServiceProcess.StartAsync();
+            Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+            Chromium = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = SketchPadTests.Chromium,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+            });
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Chromium.DisposeAsync();
+            Playwright.Dispose();
+            Service.Dispose();
+        }
+    }
+
+    private static string Screenshots => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots")).FullName;
+
+    [Fact]
+    public async Task Strokes_drawn_with_the_pointer_come_back_as_a_picture_of_the_canvas_size()
+    {
+        var page = await OpenAsync();
+        var canvas = await page.Locator("#pad").BoundingBoxAsync() ?? throw new InvalidOperationException("no canvas");
+
+        // A circle-ish loop and a line, drawn as real pointer strokes.
+        await page.Mouse.MoveAsync(canvas.X + canvas.Width * 0.3f, canvas.Y + canvas.Height * 0.5f);
+        await page.Mouse.DownAsync();
+        for (var i = 0; i <= 36; i++)
+        {
+            var angle = i * Math.PI / 18;
+            await page.Mouse.MoveAsync(canvas.X + canvas.Width * (0.5f + 0.2f * (float)Math.Cos(angle + Math.PI)), canvas.Y + canvas.Height * (0.5f + 0.2f * (float)Math.Sin(angle + Math.PI)));
+        }
+
+        await page.Mouse.UpAsync();
+        await page.Mouse.MoveAsync(canvas.X + canvas.Width * 0.2f, canvas.Y + canvas.Height * 0.85f);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(canvas.X + canvas.Width * 0.8f, canvas.Y + canvas.Height * 0.85f, new MouseMoveOptions { Steps = 12 });
+        await page.Mouse.UpAsync();
+
+        await page.WaitForSelectorAsync("#result[data-state='done']", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "strokes.png"), FullPage = true });
+
+        using var drawing = Image.Load<Rgb24>(await CanvasPngAsync(page));
+        using var translated = Image.Load<Rgb24>(await ResultPngAsync(page));
+        Assert.Equal((512, 512), (translated.Width, translated.Height));
+        // Not one flat colour: the test model has (almost) random weights, so its pictures are faint.
+        Assert.True(Spread(translated) > 1, $"the translation is blank (spread {Spread(translated):F2})");
+        Assert.True(Difference(drawing, translated) > 5, "the translation is the drawing itself");
+        Assert.True(Spread(drawing) > 5, "nothing was drawn");
+        Assert.Matches(@"Translated in \d+ ms on CPU", await page.Locator("#status").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task An_example_loads_with_one_click_and_its_result_downloads_as_a_png()
+    {
+        var page = await OpenAsync();
+
+        await page.Locator("button.example").First.ClickAsync();
+        await page.WaitForSelectorAsync("#result[data-state='done']", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "example.png"), FullPage = true });
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download").ClickAsync());
+        var saved = Path.Combine(Screenshots, "downloaded-translation.png");
+        await download.SaveAsAsync(saved);
+
+        Assert.Equal("translation.png", download.SuggestedFilename);
+        using var picture = Image.Load<Rgb24>(saved);
+        Assert.Equal((512, 512), (picture.Width, picture.Height));
+        Assert.True(Spread(picture) > 1, $"the downloaded picture is blank (spread {Spread(picture):F2})");
+    }
+
+    [Fact]
+    public async Task Errors_from_the_api_are_shown_as_readable_messages()
+    {
+        var page = await OpenAsync();
+        await page.EvaluateAsync("() => { const o = new Option('missing', 'missing', true, true); document.getElementById('model').add(o); }");
+
+        await page.Locator("#clear").ClickAsync();
+        await page.WaitForSelectorAsync("#result[data-state='error']", new PageWaitForSelectorOptions { Timeout = 30_000 });
+
+        Assert.Equal("Unknown model: There is no model named 'missing'; GET /models lists them.", await page.Locator("#error").InnerTextAsync());
+    }
+
+    private async Task<IPage> OpenAsync()
+    {
+        var context = await browser.Chromium.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(browser.Service.Url + "/");
+        await page.WaitForSelectorAsync("#model option", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await page.WaitForSelectorAsync("button.example");
+        return page;
+    }
+
+    private static async Task<byte[]> CanvasPngAsync(IPage page) =>
+        Convert.FromBase64String(await page.EvaluateAsync<string>("() => document.getElementById('pad').toDataURL('image/png').split(',')[1]"));
+
+    private static async Task<byte[]> ResultPngAsync(IPage page) =>
+        Convert.FromBase64String(await page.EvaluateAsync<string>("""
+            async () => {
+              const blob = await (await fetch(document.getElementById('result').src)).blob();
+              const bytes = new Uint8Array(await blob.arrayBuffer());
+              let text = '';
+              for (const b of bytes) text += String.fromCharCode(b);
+              return btoa(text);
+            }
+            """));
+
+    // Standard deviation of the grey levels: 0 for a blank picture.
+    private static double Spread(Image<Rgb24> image)
+    {
+        var values = new List<double>();
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y += 4)
+            {
+                foreach (var p in rows.GetRowSpan(y)) values.Add((p.R + p.G + p.B) / 3.0);
+            }
+        });
+        var mean = values.Average();
+        return Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
+    }
+
+    // Mean absolute difference per channel between two same-sized pictures.
+    private static double Difference(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        double total = 0;
+        for (var y = 0; y < a.Height; y += 2)
+        {
+            for (var x = 0; x < a.Width; x += 2)
+            {
+                var (p, q) = (a[x, y], b[x, y]);
+                total += Math.Abs(p.R - q.R) + Math.Abs(p.G - q.G) + Math.Abs(p.B - q.B);
+            }
+        }
+
+        return total / (3.0 * (a.Width / 2) * (a.Height / 2));
+    }
+}
