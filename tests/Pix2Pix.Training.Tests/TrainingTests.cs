@@ -105,3 +105,19 @@ public class TrainingTests
     private static TrainOptions Train(TempFolder temp, string name) =>
         new() { Name = name, CheckpointsDir = temp["checkpoints"], Seed = 11, PrintFreq = 1 };
 }
+
+public class FinalizerFenceTests
+{
+    [Fact]
+    public void After_the_fence_no_collection_happens_while_a_step_allocates()
+    {
+        Pix2Pix.Training.Training.FinalizerFence.Enter();
+        var during = GC.CollectionCount(0);
+        var garbage = new List<byte[]>();
+        for (var i = 0; i < 100; i++) garbage.Add(new byte[100_000]); // 10 MB, well inside the budget
+
+        Assert.Equal(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+        Assert.Equal(during, GC.CollectionCount(0));
+        Assert.Equal(100, garbage.Count);
+    }
+}

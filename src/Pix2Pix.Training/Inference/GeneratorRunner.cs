@@ -31,6 +31,7 @@ public sealed class GeneratorRunner : IDisposable
 
     public Tensor Forward(Tensor input)
     {
+        Training.FinalizerFence.Enter();
         using var _ = no_grad();
         return generator.forward(input);
     }

@@ -53,6 +53,7 @@ public sealed class Pix2PixModel : IDisposable
     /// <summary>One optimisation step; returns the losses and, when asked, the images for a sample grid.</summary>
     public StepLosses OptimizeParameters(PairBatch batch, Action<Tensor, Tensor, Tensor>? visuals = null)
     {
+        FinalizerFence.Enter();
         using var scope = NewDisposeScope();
         var realA = batch.RealA;
         var realB = batch.RealB;
