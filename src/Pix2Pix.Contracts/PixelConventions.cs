@@ -9,9 +9,6 @@ namespace Pix2Pix.Contracts;
 /// </summary>
 public static class PixelConventions
 {
-    public const float ValueMin = -1f;
-    public const float ValueMax = 1f;
-
     /// <summary>Writes the image as C×H×W values in [-1, 1]; <paramref name="channels"/> 1 takes the luminance.</summary>
     public static void ToPlanar(Image<Rgb24> image, Span<float> destination, int channels = 3)
     {

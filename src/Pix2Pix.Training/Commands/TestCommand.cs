@@ -33,28 +33,10 @@ internal static class TestCommand
             var files = ImageFiles.In(folder).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
             if (files.Length == 0) throw new UserInputException($"no images in {folder}");
             var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}");
-            Translate(files, swap, runner, target);
-            Gallery.Write(target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}", files.Select(f => Path.GetFileNameWithoutExtension(f)).Select(stem =>
-                new Gallery.Row(stem, $"images/{stem}_real_A.png", $"images/{stem}_fake_B.png", $"images/{stem}_real_B.png")));
+            TestRun.Write(runner, files, swap, target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}");
             output.WriteLine($"translated {files.Length} images into {Path.Combine(target, "index.html")}");
             return 0;
         });
         return command;
-    }
-
-    private static void Translate(IEnumerable<string> files, bool swap, GeneratorRunner runner, string target)
-    {
-        var images = Path.Combine(target, "images");
-        Directory.CreateDirectory(images);
-        foreach (var file in files)
-        {
-            using var pair = AlignedImage.Load(file, swap);
-            var (a, b) = (pair.A, pair.B);
-            using var fake = runner.Translate(a);
-            var stem = Path.Combine(images, Path.GetFileNameWithoutExtension(file));
-            a.SaveAsPng(stem + "_real_A.png");
-            fake.SaveAsPng(stem + "_fake_B.png");
-            b.SaveAsPng(stem + "_real_B.png");
-        }
     }
 }

@@ -69,14 +69,6 @@ public sealed class Preprocessing(DataOptions options, int sizeMultiple)
         }
     }
 
-    /// <summary>The size after the transform, without drawing anything (for checks and summaries).</summary>
-    public Size OutputSize(Size original) => options.Preprocess switch
-    {
-        Preprocess.ResizeAndCrop or Preprocess.Crop or Preprocess.ScaleWidthAndCrop => new Size(options.CropSize, options.CropSize),
-        Preprocess.ScaleWidth => ScaledToWidth(original) is var (w, h) ? new Size(w, h) : default,
-        _ => new Size(RoundToMultiple(original.Width), RoundToMultiple(original.Height)),
-    };
-
     // The reference's __scale_width: width to load_size, height in proportion but never below crop_size.
     private (int Width, int Height) ScaledToWidth(Size original)
     {

@@ -24,33 +24,18 @@ public static class Evaluator
 {
     public static EvaluationReport Run(GeneratorRunner runner, IReadOnlyList<string> files, bool swap, string model, string split, string output)
     {
-        var images = Path.Combine(output, "images");
-        Directory.CreateDirectory(images);
         var generator = new List<ImageScores>();
         var identity = new List<ImageScores>();
-        var rows = new List<Gallery.Row>();
-        foreach (var file in files)
+        TestRun.Write(runner, files, swap, output, $"{model}: {split}", (a, fake, b) =>
         {
-            using var pair = AlignedImage.Load(file, swap);
-            var (a, b) = (pair.A, pair.B);
-            using var fake = runner.Translate(a);
-            using (var scope = NewDisposeScope())
-            {
-                var target = UnitTensor(b);
-                generator.Add(ImageMetrics.Score(UnitTensor(fake), target));
-                identity.Add(ImageMetrics.Score(UnitTensor(a), target));
-            }
-
-            var stem = Path.GetFileNameWithoutExtension(file);
-            a.SaveAsPng(Path.Combine(images, stem + "_real_A.png"));
-            fake.SaveAsPng(Path.Combine(images, stem + "_fake_B.png"));
-            b.SaveAsPng(Path.Combine(images, stem + "_real_B.png"));
-            rows.Add(new Gallery.Row(stem, $"images/{stem}_real_A.png", $"images/{stem}_fake_B.png", $"images/{stem}_real_B.png"));
-        }
+            using var scope = NewDisposeScope();
+            var target = UnitTensor(b);
+            generator.Add(ImageMetrics.Score(UnitTensor(fake), target));
+            identity.Add(ImageMetrics.Score(UnitTensor(a), target));
+        });
 
         var report = new EvaluationReport(model, split, files.Count, Summary.Mean(generator), Summary.Mean(identity));
         File.WriteAllText(Path.Combine(output, "metrics.json"), JsonSerializer.Serialize(report, Training.RunRecord.Json));
-        Gallery.Write(output, $"{model}: {split}", rows);
         return report;
     }
 

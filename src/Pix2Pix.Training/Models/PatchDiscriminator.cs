@@ -46,14 +46,11 @@ public sealed class PatchDiscriminator : Module<Tensor, Tensor>
 
     public const int KernelSize = 4;
 
-    /// <summary>The stride of every 4×4 convolution, in order; the receptive field and output size follow from them.</summary>
+    /// <summary>The stride of every 4×4 convolution, in order; the receptive field follows from them.</summary>
     public IReadOnlyList<int> Strides { get; }
 
     /// <summary>How many input pixels across one output score sees: 70 for the basic 3-layer discriminator.</summary>
     public int ReceptiveField => Strides.Reverse().Aggregate(1, (span, stride) => (span - 1) * stride + KernelSize);
-
-    /// <summary>The side of the score map for an input side (padding 1 on every 4×4 convolution).</summary>
-    public long OutputSize(long inputSize) => Strides.Aggregate(inputSize, (size, stride) => (size + 2 - KernelSize) / stride + 1);
 
     public override Tensor forward(Tensor input) => model.forward(input);
 }
