@@ -19,6 +19,7 @@ public static class Program
             ExportCommand.Create(output, error),
             ImportCommand.Create(output, error),
             EvaluateCommand.Create(output, error),
+            CompareCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))

@@ -74,6 +74,51 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Evaluate_scores_an_exported_model_as_it_scores_the_checkpoint_it_came_from()
+    {
+        var onnx = run.Temp["exported/tiny.onnx"];
+        Assert.Equal(0, Cli.Run(["export", .. run.Checkpoint, "--output", onnx]).ExitCode);
+
+        var fromCheckpoint = Cli.Run(["evaluate", "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"], .. run.Checkpoint]);
+        var fromOnnx = Cli.Run("evaluate", "--model", onnx, "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"]);
+
+        Assert.Equal(0, fromOnnx.ExitCode);
+        var l1 = new[] { "tiny/evaluate_test_latest", "tiny/evaluate_test_onnx" }.Select(folder =>
+        {
+            using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Temp["evaluation"], folder, "metrics.json")));
+            return metrics.RootElement.GetProperty("generator").GetProperty("l1").GetDouble();
+        }).ToArray();
+        Assert.Equal(0, fromCheckpoint.ExitCode);
+        Assert.Equal(l1[0], l1[1], 3);
+    }
+
+    [Fact]
+    public void Evaluate_wants_either_a_run_or_an_exported_model()
+    {
+        var neither = Cli.Run("evaluate", "--dataroot", run.Temp["data"]);
+        var missing = Cli.Run("evaluate", "--dataroot", run.Temp["data"], "--model", run.Temp["nowhere.onnx"]);
+
+        Assert.Equal((2, 2), (neither.ExitCode, missing.ExitCode));
+        Assert.Contains("give either --name", neither.Error);
+        Assert.Contains("model not found", missing.Error);
+    }
+
+    [Fact]
+    public void Compare_draws_input_each_model_and_target_side_by_side()
+    {
+        var onnx = run.Temp["compare/tiny.onnx"];
+        Assert.Equal(0, Cli.Run(["export", .. run.Checkpoint, "--output", onnx]).ExitCode);
+
+        var grid = run.Temp["compare/grid.png"];
+        var result = Cli.Run("compare", "--model", onnx, "--model", onnx, "--dataroot", run.Temp["data"], "--count", "2", "--per_row", "1", "--out", grid);
+
+        Assert.Equal(0, result.ExitCode);
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(grid);
+        Assert.Equal((4 * 160, 2 * 128 + 20), (image.Width, image.Height)); // two rows of input | tiny | tiny | target, 160×128 cells, a 20 px gap
+        Assert.Equal(image[160 + 40, 64], image[320 + 40, 64]);               // the same model twice gives the same picture
+    }
+
+    [Fact]
     public void The_L1_only_ablation_trains_the_generator_without_any_GAN_term()
     {
         var result = Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "l1only", "--checkpoints_dir", run.Temp["checkpoints"],

@@ -12,28 +12,42 @@ internal static class EvaluateCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("evaluate", "Score a trained generator on DATAROOT/test against its targets");
-        var run = new RunArguments(command);
+        var command = new Command("evaluate", "Score a trained generator (a run's checkpoint, or an exported .onnx) on DATAROOT/test against its targets");
+        var run = new RunArguments(command, nameRequired: false);
+        var model = new Option<string>("--model") { Description = "an exported generator (.onnx) to score instead of a run's checkpoint (--name)" };
         var dataroot = new Option<string>("--dataroot") { Description = "folder holding the test/ A|B images", Required = true };
         var phase = new Option<string>("--phase") { Description = "which split to score", DefaultValueFactory = _ => "test" };
         var resultsDir = new Option<string>("--results_dir") { Description = "where metrics.json and the gallery go", DefaultValueFactory = _ => "results" };
-        foreach (var option in new Option[] { dataroot, phase, resultsDir }) command.Options.Add(option);
+        foreach (var option in new Option[] { model, dataroot, phase, resultsDir }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
-            var (record, runner) = run.OpenGenerator(result);
-            using var _ = runner;
-            var label = run.Epoch(result);
+            var modelPath = result.GetValue(model);
+            if ((modelPath is null) == !run.HasName(result)) throw new UserInputException("give either --name (a run's checkpoint) or --model (an exported .onnx)");
             var split = result.GetValue(phase)!;
             var files = ImageFiles.In(Path.Combine(result.GetValue(dataroot)!, split));
             if (files.Count == 0) throw new UserInputException($"no images in {Path.Combine(result.GetValue(dataroot)!, split)}");
-            var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"evaluate_{split}_{label}");
-            var report = Evaluator.Run(runner, files, record.Data?.Direction == Direction.BtoA, run.Name(result), split, target);
+            var (name, label, swap, runner) = modelPath is null ? OpenRun(run, result) : OpenExport(modelPath);
+            using var _ = runner;
+            var target = Path.Combine(result.GetValue(resultsDir)!, name, $"evaluate_{split}_{label}");
+            var report = Evaluator.Run(runner, files, swap, name, split, target);
             output.WriteLine($"{report.Images} images of {split}          L1      PSNR   SSIM   sharpness  colourfulness (target)");
-            output.WriteLine($"  {run.Name(result),-24} {report.Generator.L1,7:F4} {report.Generator.Psnr,7:F2} {report.Generator.Ssim,6:F3} {report.Generator.SharpnessRatio,9:F3} {report.Generator.Colourfulness,8:F1} ({report.Generator.TargetColourfulness:F1})");
+            output.WriteLine($"  {name,-24} {report.Generator.L1,7:F4} {report.Generator.Psnr,7:F2} {report.Generator.Ssim,6:F3} {report.Generator.SharpnessRatio,9:F3} {report.Generator.Colourfulness,8:F1} ({report.Generator.TargetColourfulness:F1})");
             output.WriteLine($"  {"identity (input as output)",-24} {report.Identity.L1,7:F4} {report.Identity.Psnr,7:F2} {report.Identity.Ssim,6:F3} {report.Identity.SharpnessRatio,9:F3} {report.Identity.Colourfulness,8:F1}");
             output.WriteLine($"wrote {Path.Combine(target, "metrics.json")} and {Path.Combine(target, "index.html")}");
             return 0;
         });
         return command;
+    }
+
+    private static (string Name, string Label, bool Swap, ITranslator Runner) OpenRun(RunArguments run, ParseResult result)
+    {
+        var (record, runner) = run.OpenGenerator(result);
+        return (run.Name(result), run.Epoch(result), record.Data?.Direction == Direction.BtoA, runner);
+    }
+
+    private static (string Name, string Label, bool Swap, ITranslator Runner) OpenExport(string path)
+    {
+        var runner = OnnxTranslator.Open(path);
+        return (Path.GetFileNameWithoutExtension(path), "onnx", runner.Card.Direction == "BtoA", runner);
     }
 }

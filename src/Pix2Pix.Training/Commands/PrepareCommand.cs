@@ -11,6 +11,7 @@ internal static class PrepareCommand
         var command = new Command("prepare", "Build aligned A|B datasets");
         command.Subcommands.Add(Combine(output, error));
         command.Subcommands.Add(OpenMoji(output, error));
+        command.Subcommands.Add(Edges(output, error));
         return command;
     }
 
@@ -29,6 +30,28 @@ internal static class PrepareCommand
             output.WriteLine($"OpenMoji {source.Version}: {source.Emoji.Count} emoji with both versions");
             var report = OpenMojiDataset.Prepare(source, result.GetValue(size), result.GetValue(target)!, output);
             output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Empty} empty, {report.Identical} identical, {report.Unreadable} unreadable");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Edges(TextWriter output, TextWriter error)
+    {
+        var command = new Command("edges", "Make edge map | photo pairs from a folder of photos (as the reference made edges2shoes)");
+        var input = new Option<string>("--input") { Description = "folder of photos (.png, .jpg, .jpeg, .bmp; subfolders included)", Required = true };
+        var size = new Option<int>("--size") { Description = "side of each pair's halves; photos are resized and centre-cropped", DefaultValueFactory = _ => 256 };
+        var target = new Option<string>("--out") { Description = "dataset folder to write (train/, val/, test/, DATASET.md)", Required = true };
+        var sigma = new Option<float>("--sigma") { Description = "Gaussian smoothing before the gradients (larger: fewer, smoother edges)", DefaultValueFactory = _ => new CannyEdges().Sigma };
+        command.Options.Add(input);
+        command.Options.Add(size);
+        command.Options.Add(target);
+        command.Options.Add(sigma);
+        CommandAction.Set(command, error, result =>
+        {
+            var detector = new CannyEdges(Sigma: result.GetValue(sigma));
+            if (detector.Sigma is < 0 or > 20) throw new UserInputException("--sigma must be between 0 and 20");
+            var report = PhotoEdgesDataset.Prepare(result.GetValue(input)!, result.GetValue(size), result.GetValue(target)!, detector, output);
+            output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Unreadable} unreadable");
             return 0;
         });
         return command;

@@ -6,13 +6,14 @@ namespace Pix2Pix.Training.Commands;
 /// <summary>Which run and which of its checkpoints (--checkpoints_dir, --name, --epoch), and test-time batch norm.</summary>
 internal sealed class RunArguments
 {
-    private readonly Option<string> name = new("--name") { Description = "name of the experiment (its folder under --checkpoints_dir)", Required = true };
+    private readonly Option<string> name;
     private readonly Option<string> checkpointsDir = new("--checkpoints_dir") { Description = "where runs are saved", DefaultValueFactory = _ => "checkpoints" };
     private readonly Option<string>? epoch;
     private readonly Option<string>? normAtTest;
 
-    public RunArguments(Command command, bool withEpoch = true)
+    public RunArguments(Command command, bool withEpoch = true, bool nameRequired = true)
     {
+        name = new Option<string>("--name") { Description = "name of the experiment (its folder under --checkpoints_dir)", Required = nameRequired };
         command.Options.Add(name);
         command.Options.Add(checkpointsDir);
         if (!withEpoch) return;
@@ -27,7 +28,9 @@ internal sealed class RunArguments
         command.Options.Add(normAtTest);
     }
 
-    public string Name(ParseResult result) => result.GetValue(name)!;
+    public string Name(ParseResult result) => result.GetValue(name) ?? throw new UserInputException("--name is required");
+
+    public bool HasName(ParseResult result) => result.GetValue(name) is not null;
 
     public string CheckpointsDir(ParseResult result) => result.GetValue(checkpointsDir)!;
 

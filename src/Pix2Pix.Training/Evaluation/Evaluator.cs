@@ -22,7 +22,7 @@ public sealed record Summary(double L1, double Psnr, double Ssim, double Sharpne
 /// <summary>Runs a generator over a split of A|B pairs, scores every output against its target, and writes metrics.json and a gallery.</summary>
 public static class Evaluator
 {
-    public static EvaluationReport Run(GeneratorRunner runner, IReadOnlyList<string> files, bool swap, string model, string split, string output)
+    public static EvaluationReport Run(ITranslator runner, IReadOnlyList<string> files, bool swap, string model, string split, string output)
     {
         var generator = new List<ImageScores>();
         var identity = new List<ImageScores>();

@@ -13,7 +13,7 @@ namespace Pix2Pix.Training.Inference;
 /// (<see cref="NormalizationAtTest"/>, the paper's per-image statistics by default). Any image size:
 /// it is resized to the native size, translated, and resized back.
 /// </summary>
-public sealed class GeneratorRunner : IDisposable
+public sealed class GeneratorRunner : ITranslator
 {
     private readonly UnetGenerator generator;
     private readonly int inputNc;
@@ -36,16 +36,11 @@ public sealed class GeneratorRunner : IDisposable
         return generator.forward(input);
     }
 
-    public Image<Rgb24> Translate(Image<Rgb24> input)
+    public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, native =>
     {
-        using var native = input.Width == NativeSize && input.Height == NativeSize
-            ? input.Clone()
-            : input.Clone(c => c.Resize(NativeSize, NativeSize, KnownResamplers.Bicubic));
         using var scope = NewDisposeScope();
-        var output = TensorImages.ToImages(Forward(TensorImages.FromImage(native, inputNc)))[0];
-        if (output.Size() != input.Size()) output.Mutate(c => c.Resize(input.Width, input.Height, KnownResamplers.Bicubic));
-        return output;
-    }
+        return TensorImages.ToImages(Forward(TensorImages.FromImage(native, inputNc)))[0];
+    });
 
     public void Dispose() => generator.Dispose();
 }

@@ -10,7 +10,7 @@ namespace Pix2Pix.Training.Inference;
 /// </summary>
 public static class TestRun
 {
-    public static void Write(GeneratorRunner runner, IEnumerable<string> files, bool swap, string folder, string title,
+    public static void Write(ITranslator runner, IEnumerable<string> files, bool swap, string folder, string title,
         Action<Image<Rgb24>, Image<Rgb24>, Image<Rgb24>>? inspect = null)
     {
         var images = Path.Combine(folder, "images");

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Evaluation;
+using Pix2Pix.Training.Inference;
+using SixLabors.ImageSharp;
+
+namespace Pix2Pix.Training.Commands;
+
+/// <summary>`compare`: exported generators side by side on the same test images (input | model … | target) in one PNG.</summary>
+internal static class CompareCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("compare", "Draw exported generators side by side on a split: input | each --model | target");
+        var models = new Option<string[]>("--model") { Description = "an exported generator (.onnx); repeat for each column", Required = true, AllowMultipleArgumentsPerToken = false };
+        var dataroot = new Option<string>("--dataroot") { Description = "folder holding the split's A|B images", Required = true };
+        var phase = new Option<string>("--phase") { Description = "which split", DefaultValueFactory = _ => "test" };
+        var count = new Option<int>("--count") { Description = "how many images, spread evenly over the split", DefaultValueFactory = _ => 12 };
+        var perRow = new Option<int>("--per_row") { Description = "image sets per row of the grid", DefaultValueFactory = _ => 3 };
+        var target = new Option<string>("--out") { Description = "the grid (.png)", Required = true };
+        foreach (var option in new Option[] { models, dataroot, phase, count, perRow, target }) command.Options.Add(option);
+        CommandAction.Set(command, error, result =>
+        {
+            var (n, across, path) = (result.GetValue(count), result.GetValue(perRow), result.GetValue(target)!);
+            if (n < 1 || across < 1) throw new UserInputException("--count and --per_row must be at least 1");
+            if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UserInputException("--out must name a .png file");
+            var files = ImageFiles.In(Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!));
+            if (files.Count == 0) throw new UserInputException($"no images in {Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!)}");
+            var opened = new List<OnnxTranslator>();
+            try
+            {
+                foreach (var model in result.GetValue(models)!) opened.Add(OnnxTranslator.Open(model));
+                var picked = ComparisonGrid.Pick(files, n);
+                using var grid = ComparisonGrid.Draw(picked, opened.Select(m => ((ITranslator)m, m.Card.Direction == "BtoA")).ToArray(), across);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                Training.AtomicFile.Write(path, p => grid.SaveAsPng(p));
+                output.WriteLine($"wrote {path}: {picked.Count} images, columns input | {string.Join(" | ", result.GetValue(models)!.Select(Path.GetFileNameWithoutExtension))} | target");
+                output.WriteLine($"images: {string.Join(' ', picked.Select(Path.GetFileNameWithoutExtension))}");
+            }
+            finally
+            {
+                foreach (var model in opened) model.Dispose();
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.ML.OnnxRuntime;
+using Pix2Pix.Contracts;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Training.Inference;
+
+/// <summary>
+/// An exported generator (.onnx with its model card in the metadata) run by ONNX Runtime on the CPU, exactly
+/// what the service serves: so `evaluate --model` scores the committed file, not the checkpoint it came from.
+/// Images are resized to the card's native size and back, as <see cref="GeneratorRunner"/> does.
+/// </summary>
+public sealed class OnnxTranslator : ITranslator
+{
+    private readonly InferenceSession session;
+    private readonly string inputName;
+
+    private OnnxTranslator(InferenceSession session, ModelCard card)
+    {
+        this.session = session;
+        Card = card;
+        inputName = session.InputMetadata.Keys.Single();
+    }
+
+    public ModelCard Card { get; }
+
+    public int NativeSize => Card.NativeSize;
+
+    public static OnnxTranslator Open(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"model not found: {path}");
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(path, new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new UserInputException($"{path} is not an ONNX model ONNX Runtime can load: {e.Message.Split('\n')[0]}", e);
+        }
+
+        try
+        {
+            return new OnnxTranslator(session, ModelCard.FromMetadata(session.ModelMetadata.CustomMetadataMap));
+        }
+        catch (FormatException e)
+        {
+            session.Dispose();
+            throw new UserInputException($"{path} is not a pix2pix generator export: {e.Message}", e);
+        }
+    }
+
+    public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, native =>
+    {
+        var size = NativeSize;
+        var values = PixelConventions.ToPlanar(native, Card.InputChannels);
+        using var tensor = OrtValue.CreateTensorValueFromMemory(values, [1, Card.InputChannels, size, size]);
+        using var options = new RunOptions();
+        using var results = session.Run(options, [inputName], [tensor], session.OutputNames);
+        return PixelConventions.FromPlanar(results[0].GetTensorDataAsSpan<float>(), Card.OutputChannels, size, size);
+    });
+
+    public void Dispose() => session.Dispose();
+}

@@ -1,0 +1,77 @@
+using Pix2Pix.Training.Data;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Training.Tests;
+
+public class PhotoEdgesDatasetTests
+{
+    [Fact]
+    public void Canny_draws_the_outline_of_a_filled_square_as_thin_black_lines_on_white()
+    {
+        using var photo = new Image<Rgb24>(64, 64, new Rgb24(200, 220, 240));
+        for (var y = 16; y < 48; y++)
+        for (var x = 16; x < 48; x++) photo[x, y] = new Rgb24(120, 30, 20);
+
+        using var edges = new CannyEdges().Draw(photo);
+
+        Assert.Equal(new Rgb24(0, 0, 0), Darkest(edges, 14, 18, 32));       // left side of the square
+        Assert.Equal(new Rgb24(0, 0, 0), Darkest(edges, 45, 49, 32));       // right side
+        Assert.Equal(new Rgb24(255, 255, 255), edges[32, 32]);              // inside stays white
+        Assert.Equal(new Rgb24(255, 255, 255), edges[4, 4]);                // background stays white
+        var black = 0;
+        for (var x = 10; x < 24; x++) if (edges[x, 32].R == 0) black++;
+        Assert.InRange(black, 1, 2);                                        // one line, not a smear
+    }
+
+    [Fact]
+    public void Prepare_edges_writes_edge_photo_pairs_in_the_split_and_counts_unreadable_files()
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp["photos/shoes"]);
+        for (var i = 0; i < 6; i++)
+        {
+            using var photo = new Image<Rgb24>(90 + i * 10, 60, new Rgb24(250, 250, 250));
+            for (var y = 20; y < 40; y++)
+            for (var x = 30; x < 70; x++) photo[x, y] = new Rgb24(30, 60, (byte)(40 * i));
+            photo.SaveAsJpeg(temp[$"photos/shoes/{i}.jpg"]);
+        }
+
+        File.WriteAllText(temp["photos/broken.png"], "not a png");
+
+        var result = Cli.Run("prepare", "edges", "--input", temp["photos"], "--size", "32", "--out", temp["edges2shoes"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("wrote 6 pairs", result.Output);
+        Assert.Contains("skipped 1 unreadable", result.Output);
+        var pairs = Directory.GetFiles(temp["edges2shoes"], "*.png", SearchOption.AllDirectories);
+        Assert.Equal(6, pairs.Length);
+        var first = Assert.Single(pairs, p => Path.GetFileName(p) == "shoes_0.png");
+        Assert.Equal(DatasetSplit.Of("shoes_0"), Path.GetFileName(Path.GetDirectoryName(first)));
+        using var pair = Image.Load<Rgb24>(first);
+        Assert.Equal((64, 32), (pair.Width, pair.Height));
+        Assert.Equal(new Rgb24(255, 255, 255), pair[1, 1]);                 // edge map: white where the photo is flat
+        Assert.True(pair[32 + 1, 1].R > 200);                               // the photo itself on the right
+        Assert.Contains("| all | 6 |", File.ReadAllText(temp["edges2shoes/DATASET.md"]));
+    }
+
+    [Fact]
+    public void Prepare_edges_names_a_folder_without_photos()
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp["empty"]);
+
+        var result = Cli.Run("prepare", "edges", "--input", temp["empty"], "--out", temp["out"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("no .png, .jpg, .jpeg or .bmp files in", result.Error);
+        Assert.False(Directory.Exists(temp["out"]));
+    }
+
+    private static Rgb24 Darkest(Image<Rgb24> image, int fromX, int toX, int y)
+    {
+        var darkest = new Rgb24(255, 255, 255);
+        for (var x = fromX; x <= toX; x++) if (image[x, y].R < darkest.R) darkest = image[x, y];
+        return darkest;
+    }
+}
