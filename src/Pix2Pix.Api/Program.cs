@@ -1,6 +1,8 @@
 using Pix2Pix.Api.Apis;
 using Pix2Pix.Api.Extensions;
 
+if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync(args);
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddApplicationServices();
@@ -18,7 +20,8 @@ app.MapTranslateApi();
 app.MapModelsApi();
 app.MapHealthEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -68,7 +68,7 @@ public sealed class ServiceProcess : IDisposable
         Assert.Fail("the service did not become ready");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
