@@ -1,0 +1,95 @@
+using Pix2Pix.Bench;
+using static Pix2Pix.Bench.Report;
+using static TorchSharp.torch;
+
+// pix2pix benchmarks: where the time goes, side by side, and how close to this CPU's limit (docs/PERFORMANCE.md).
+// Run through scripts/bench, which builds the service and this program and passes the paths.
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (BenchOptions.UsageException e)
+{
+    Console.Error.WriteLine($"bench: {e.Message}");
+    return 2;
+}
+
+var threads = Environment.ProcessorCount;
+set_num_threads(threads);
+var report = new Report();
+var work = Directory.CreateTempSubdirectory("pix2pix-bench").FullName;
+try
+{
+    report.Line("# Performance");
+    report.Line();
+    report.Line($"Written by `scripts/bench{(options.Quick ? " --quick" : "")}` on {DateTime.UtcNow:yyyy-MM-dd}. Figures from one run; rivals are measured in alternation, so their ratios hold on a noisy machine.");
+    var roof = MachineSection(report, options, threads);
+    GeneratorConfig[] configs = [GeneratorConfig.Paper, GeneratorConfig.Shipped];
+    var engines = new EngineBench(report, work, options.Rounds, threads, roof, options.Calibration, options.Inputs);
+    if (options.Runs("engines")) engines.Engines(configs);
+    if (options.Runs("precision")) engines.Precision(configs);
+    if (options.Runs("service")) ServiceSection(report, options, work, engines);
+    if (options.Runs("training")) TrainingSection(report, options, threads);
+    if (options.Runs("gpu")) GpuSection(report);
+    report.Save(options.Output);
+    Console.WriteLine($"wrote {options.Output}");
+    return 0;
+}
+finally
+{
+    Directory.Delete(work, recursive: true);
+}
+
+static double MachineSection(Report report, BenchOptions options, int threads)
+{
+    report.Heading("Machine");
+    var side = options.Quick ? 2048 : 4096;
+    var roof = Machine.MatmulGflops(side, ScalarType.Float32, options.Rounds);
+    var roofBf16 = Machine.MatmulGflops(side, ScalarType.BFloat16, options.Rounds);
+    report.Table(["", ""], [
+        ["CPU", $"{Machine.Cpu}, {threads} cores visible ({string.Join(", ", Machine.Features)})"],
+        ["memory", $"{F(Machine.MemoryGiB)} GiB"],
+        ["software", $".NET {Environment.Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}"],
+        ["float32 matrix multiply (the roof)", $"{F(roof)} GFLOP/s ({side}², LibTorch, {threads} threads)"],
+        ["bfloat16 matrix multiply", $"{F(roofBf16)} GFLOP/s ({F(roofBf16 / roof, 2)}× float32)"],
+    ]);
+    return roof;
+}
+
+static void ServiceSection(Report report, BenchOptions options, string work, EngineBench engines)
+{
+    if (options.ServiceDll is null || options.Hey is null || options.Png is null)
+    {
+        report.Heading("3. Service overhead");
+        report.Line("Skipped: run through scripts/bench, which builds the service and provides hey.");
+        return;
+    }
+
+    var models = new List<(string, string, double)> { ("unet_256_ngf64", GeneratorConfig.Paper.Label, engines.OrtMsPerImage[GeneratorConfig.Paper.Label]) };
+    if (options.ShippedModel is not null)
+    {
+        File.Copy(options.ShippedModel, Path.Combine(work, "openmoji.onnx"));
+        models.Add(("openmoji", GeneratorConfig.Shipped.Label, engines.OrtMsPerImage[GeneratorConfig.Shipped.Label]));
+    }
+
+    new ServiceBench(report, work, options.ServiceDll, options.Hey, options.Png, options.Requests).Run(models);
+}
+
+static void TrainingSection(Report report, BenchOptions options, int threads)
+{
+    report.Heading("4. Training throughput");
+    report.Line($"Full pix2pix steps (D, then G; Adam; the 70×70 PatchGAN) on synthetic colour-block pairs, {threads} LibTorch threads, in alternating chunks.");
+    report.Line("With a batch above 1, batch norm normalises over the batch and Adam takes fewer steps per image (the paper trained at batch 1): the curve shows what that does to learning per image seen.");
+    report.Line();
+    var training = new TrainingBench(report, Path.Combine(Path.GetDirectoryName(options.Output)!, "performance-training.png"), threads);
+    training.Run(GeneratorConfig.Shipped, options.Quick ? 64 : 320, [1, 4, 8], plot: true);
+    report.Line();
+    training.Run(GeneratorConfig.Paper, options.Quick ? 8 : 24, [1, 4], plot: false);
+}
+
+static void GpuSection(Report report)
+{
+    report.Heading("5. GPU");
+    report.Line(Gpu.Describe());
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using static Pix2Pix.Bench.Report;
+
+namespace Pix2Pix.Bench;
+
+/// <summary>
+/// Section 3: the real service (its Release build, its own process, CPU) under `hey` on loopback at concurrency
+/// 1, 2, 4, 8 with a 256×256 PNG; throughput, p50 and p99 next to the model's own time from section 1.
+/// </summary>
+public sealed class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests)
+{
+    public void Run(IReadOnlyList<(string Name, string Label, double ModelMs)> models)
+    {
+        report.Heading("3. Service overhead: POST /translate under load");
+        report.Line($"`hey -n {requests} -c C` against the service on loopback (one ONNX Runtime session per model, CPU), a 256×256 PNG sketch;");
+        report.Line("the model's own time is ONNX Runtime's batch-1 ms/image from section 1 (for the 128² model the service also scales 256² to 128² and back).");
+        report.Line("hey shares the machine's two cores with the service, so the ratios include the load generator's own CPU use.");
+        report.Line();
+        var port = FreePort();
+        using var service = Start(port);
+        try
+        {
+            WaitReady(port, service);
+            var rows = new List<string[]>();
+            foreach (var (name, label, modelMs) in models)
+            {
+                var url = $"http://127.0.0.1:{port}/translate?model={name}";
+                Load(url, Math.Max(10, requests / 10), 2); // warm-up
+                foreach (var concurrency in new[] { 1, 2, 4, 8 })
+                {
+                    var result = Load(url, requests, concurrency);
+                    var ownThroughput = 1000 / modelMs;
+                    rows.Add([label, $"{concurrency}", $"{result.Requests}", F(result.Throughput), F(result.P50), F(result.P99), $"{result.Errors}",
+                        F(modelMs), $"{F(result.P50 / modelMs, 2)}×", $"{F(result.Throughput / ownThroughput, 2)}×"]);
+                }
+            }
+
+            report.Table(["model", "concurrency", "requests", "requests/s", "p50 ms", "p99 ms", "non-200", "model ms", "p50 / model", "throughput / model's"], rows);
+        }
+        finally
+        {
+            if (!service.HasExited) service.Kill(entireProcessTree: true);
+        }
+    }
+
+    private sealed record LoadResult(int Requests, double Throughput, double P50, double P99, int Errors);
+
+    private LoadResult Load(string url, int n, int concurrency)
+    {
+        var start = new ProcessStartInfo(hey, ["-n", $"{n}", "-c", $"{concurrency}", "-m", "POST", "-T", "image/png", "-D", png, "-o", "csv", url])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var csv = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        // response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset
+        var rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).Where(c => c.Length >= 8).ToArray();
+        var latencies = rows.Select(c => double.Parse(c[0], CultureInfo.InvariantCulture) * 1000).ToArray();
+        var end = rows.Max(c => double.Parse(c[7], CultureInfo.InvariantCulture) + double.Parse(c[0], CultureInfo.InvariantCulture));
+        var errors = rows.Count(c => c[6] != "200");
+        return new LoadResult(rows.Length, rows.Length / end, Measure.Percentile(latencies, 0.5), Measure.Percentile(latencies, 0.99), errors);
+    }
+
+    private Process Start(int port)
+    {
+        var start = new ProcessStartInfo("dotnet", [serviceDll])
+        {
+            WorkingDirectory = Path.GetDirectoryName(serviceDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["Inference__ModelsFolder"] = work;
+        start.Environment["Inference__UseCuda"] = "false";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static void WaitReady(int port, Process service)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var i = 0; i < 240; i++)
+        {
+            if (service.HasExited) throw new InvalidOperationException("the service exited during start-up");
+            try
+            {
+                if (client.GetAsync($"http://127.0.0.1:{port}/health/ready").Result.IsSuccessStatusCode) return;
+            }
+            catch (AggregateException)
+            {
+            }
+
+            Thread.Sleep(500);
+        }
+
+        throw new TimeoutException("the service did not become ready in two minutes");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Options;
+using Pix2Pix.Training.Training;
+using ScottPlot;
+using static Pix2Pix.Bench.Report;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Bench;
+
+/// <summary>
+/// Section 4: images/s of full pix2pix steps (D and G), the reference's naive setting (batch 1) against larger
+/// batches, measured in alternating chunks; and the λ·L1 curves of both over the same images, to show they train alike.
+/// </summary>
+public sealed class TrainingBench(Report report, string plotPath, int threads)
+{
+    public void Run(GeneratorConfig config, int images, int[] batchSizes, bool plot)
+    {
+        var pool = SyntheticPairs(config.Side, 32);
+        var variants = batchSizes.Select(b => new Variant(b, new Pix2PixModel(config.Network, new TrainOptions { Name = "bench", BatchSize = b }))).ToArray();
+        try
+        {
+            // Chunks of about 8 images per variant in turn, so machine noise falls on all of them alike.
+            for (var seen = 0; seen < images; seen += 8)
+            {
+                foreach (var v in variants)
+                {
+                    for (var k = 0; k < Math.Max(1, 8 / v.BatchSize); k++) v.Step(pool);
+                }
+            }
+
+            var naive = variants[0].ImagesPerSecond;
+            report.Table(["generator", "configuration", "images/s", "vs naive", $"λ·L1 over the last quarter"],
+                variants.Select(v => (IReadOnlyList<string>)[config.Label, v.BatchSize == 1 ? $"naive: float32, batch 1, {threads} threads" : $"float32, batch {v.BatchSize}, {threads} threads",
+                    F(v.ImagesPerSecond, 2), $"{F(v.ImagesPerSecond / naive, 2)}×", F(v.LateL1, 1)]));
+            if (plot) Plot(variants, config);
+        }
+        finally
+        {
+            foreach (var v in variants) v.Model.Dispose();
+            foreach (var (a, b) in pool) { a.Dispose(); b.Dispose(); }
+        }
+    }
+
+    private void Plot(IEnumerable<Variant> variants, GeneratorConfig config)
+    {
+        var plot = new Plot();
+        foreach (var v in variants)
+        {
+            var line = plot.Add.ScatterLine(v.Curve.Select(p => (double)p.Images).ToArray(), Smooth(v.Curve.Select(p => p.L1).ToArray(), Math.Max(1, 8 / v.BatchSize)));
+            line.LegendText = $"batch {v.BatchSize}";
+        }
+
+        plot.Title($"{config.Label}: λ·L1 by images seen");
+        plot.Axes.Bottom.Label.Text = "images seen";
+        plot.Axes.Left.Label.Text = "λ·L1";
+        plot.ShowLegend();
+        plot.SavePng(plotPath, 800, 400);
+        report.Line();
+        report.Line($"![λ·L1 of both configurations over the same images]({Path.GetFileName(plotPath)})");
+    }
+
+    private static double[] Smooth(double[] values, int window) =>
+        values.Select((_, i) => values.Skip(Math.Max(0, i - window + 1)).Take(Math.Min(i + 1, window)).Average()).ToArray();
+
+    // Colour blocks (A) and a fixed colour mapping of them (B): a task a generator learns within a few hundred images.
+    private static List<(Tensor A, Tensor B)> SyntheticPairs(int side, int count)
+    {
+        manual_seed(1);
+        var pairs = new List<(Tensor, Tensor)>();
+        for (var i = 0; i < count; i++)
+        {
+            var a = nn.functional.interpolate(rand(1, 3, side / 16, side / 16), [side, side], mode: InterpolationMode.Nearest).mul(2).sub(1);
+            var b = a.index_select(1, tensor(new long[] { 2, 0, 1 })).neg();
+            pairs.Add((a.detach().MoveToOuterDisposeScope(), b.detach().MoveToOuterDisposeScope()));
+        }
+
+        return pairs;
+    }
+
+    private sealed class Variant(int batchSize, Pix2PixModel model)
+    {
+        private readonly Stopwatch clock = new();
+        private int next;
+
+        public int BatchSize { get; } = batchSize;
+        public Pix2PixModel Model { get; } = model;
+        public List<(int Images, double L1)> Curve { get; } = [];
+        public double ImagesPerSecond => next / clock.Elapsed.TotalSeconds;
+        public double LateL1 => Curve.Skip(Curve.Count * 3 / 4).Average(p => p.L1);
+
+        public void Step(List<(Tensor A, Tensor B)> pool)
+        {
+            using var scope = NewDisposeScope();
+            var picked = Enumerable.Range(next, BatchSize).Select(i => pool[i % pool.Count]).ToArray();
+            using var batch = new PairBatch(cat(picked.Select(p => p.A).ToArray(), 0), cat(picked.Select(p => p.B).ToArray(), 0), picked.Select((_, i) => $"synthetic {next + i}").ToArray());
+            clock.Start();
+            var losses = Model.OptimizeParameters(batch);
+            clock.Stop();
+            next += BatchSize;
+            Curve.Add((next, losses.GL1));
+        }
+    }
+}
