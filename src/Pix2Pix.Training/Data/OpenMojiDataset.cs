@@ -1,7 +1,6 @@
 using System.Text;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace Pix2Pix.Training.Data;
 
@@ -16,9 +15,8 @@ public static class OpenMojiDataset
     public static Report Prepare(OpenMojiPackage package, int size, string output, TextWriter? progress = null)
     {
         if (size < 8) throw new UserInputException("--size must be at least 8");
-        var perSplit = new Dictionary<string, int> { ["train"] = 0, ["val"] = 0, ["test"] = 0 };
+        var pairs = new SplitWriter(output);
         int empty = 0, identical = 0, unreadable = 0, done = 0;
-        foreach (var split in perSplit.Keys) Directory.CreateDirectory(Path.Combine(output, split));
         foreach (var emoji in package.Emoji)
         {
             if (++done % 500 == 0) progress?.WriteLine($"{done}/{package.Emoji.Count} rendered");
@@ -39,15 +37,11 @@ public static class OpenMojiDataset
             {
                 if (IsBlank(a) || IsBlank(b)) { empty++; continue; }
                 if (SameImage(a, b)) { identical++; continue; }
-                var split = DatasetSplit.Of(emoji.Name);
-                using var pair = new Image<Rgb24>(size * 2, size);
-                pair.Mutate(c => c.DrawImage(a, new Point(0, 0), 1f).DrawImage(b, new Point(size, 0), 1f));
-                pair.SaveAsPng(Path.Combine(output, split, emoji.Name + ".png"));
-                perSplit[split]++;
+                pairs.Write(emoji.Name, a, b);
             }
         }
 
-        var report = new Report(perSplit.Values.Sum(), perSplit, empty, identical, unreadable, package.Unpaired, package.Version);
+        var report = new Report(pairs.Written, pairs.PerSplit, empty, identical, unreadable, package.Unpaired, package.Version);
         File.WriteAllText(Path.Combine(output, "DATASET.md"), Describe(report, size));
         return report;
     }
@@ -75,10 +69,7 @@ public static class OpenMojiDataset
         text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {size}×{size} from the");
         text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji`.");
         text.AppendLine();
-        text.AppendLine("| split | pairs |");
-        text.AppendLine("| --- | --- |");
-        foreach (var (split, count) in report.PerSplit) text.AppendLine($"| {split} | {count} |");
-        text.AppendLine($"| all | {report.Written} |");
+        SplitWriter.AppendTable(text, report.PerSplit);
         text.AppendLine();
         text.AppendLine($"Skipped: {report.Empty} with an empty drawing, {report.Identical} whose drawing equals its colour version, {report.Unreadable} that could not be rendered, {report.Unpaired} without a partner.");
         text.AppendLine("The split is 90/5/5 by a SHA-256 hash of each emoji's file name, so it never changes.");

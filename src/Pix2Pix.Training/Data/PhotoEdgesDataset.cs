@@ -23,9 +23,8 @@ public static class PhotoEdgesDataset
         if (Path.GetFullPath(output).StartsWith(Path.GetFullPath(input) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new UserInputException("--out must not be inside --input (the pairs would be read as photos next time)");
 
-        var perSplit = new Dictionary<string, int> { ["train"] = 0, ["val"] = 0, ["test"] = 0 };
+        var pairs = new SplitWriter(output);
         var unreadable = 0;
-        foreach (var split in perSplit.Keys) Directory.CreateDirectory(Path.Combine(output, split));
         for (var n = 0; n < photos.Length; n++)
         {
             if ((n + 1) % 500 == 0) progress?.WriteLine($"{n + 1}/{photos.Length} photos");
@@ -45,15 +44,11 @@ public static class PhotoEdgesDataset
                 photo.Mutate(c => c.Resize(new ResizeOptions { Size = new Size(size, size), Mode = ResizeMode.Crop, Sampler = KnownResamplers.Bicubic }));
                 using var edges = detector.Draw(photo);
                 var name = Path.GetFileNameWithoutExtension(Path.GetRelativePath(input, photos[n]).Replace(Path.DirectorySeparatorChar, '_'));
-                var split = DatasetSplit.Of(name);
-                using var pair = new Image<Rgb24>(size * 2, size);
-                pair.Mutate(c => c.DrawImage(edges, new Point(0, 0), 1f).DrawImage(photo, new Point(size, 0), 1f));
-                pair.SaveAsPng(Path.Combine(output, split, name + ".png"));
-                perSplit[split]++;
+                pairs.Write(name, edges, photo);
             }
         }
 
-        var report = new Report(perSplit.Values.Sum(), perSplit, unreadable);
+        var report = new Report(pairs.Written, pairs.PerSplit, unreadable);
         File.WriteAllText(Path.Combine(output, "DATASET.md"), Describe(report, input, size, detector));
         return report;
     }
@@ -67,10 +62,7 @@ public static class PhotoEdgesDataset
         text.AppendLine($"by `scripts/pix2pix prepare edges` (Gaussian σ {detector.Sigma}, high threshold at the {detector.HighPercentile:P0} percentile of");
         text.AppendLine($"gradient magnitudes, low threshold {detector.LowRatio} × high).");
         text.AppendLine();
-        text.AppendLine("| split | pairs |");
-        text.AppendLine("| --- | --- |");
-        foreach (var (split, count) in report.PerSplit) text.AppendLine($"| {split} | {count} |");
-        text.AppendLine($"| all | {report.Written} |");
+        SplitWriter.AppendTable(text, report.PerSplit);
         text.AppendLine();
         text.AppendLine($"Skipped: {report.Unreadable} unreadable files. The split is 90/5/5 by a SHA-256 hash of each photo's name.");
         text.AppendLine("The photos' licence carries over to this dataset and to models trained on it.");
