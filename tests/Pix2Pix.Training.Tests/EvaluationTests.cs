@@ -111,11 +111,15 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
 
         var grid = run.Temp["compare/grid.png"];
         var result = Cli.Run("compare", "--model", onnx, "--model", onnx, "--dataroot", run.Temp["data"], "--count", "2", "--per_row", "1", "--out", grid);
+        var small = Cli.Run("compare", "--model", onnx, "--model", onnx, "--dataroot", run.Temp["data"], "--count", "2", "--per_row", "2", "--cell", "40", "--out", run.Temp["compare/small.png"]);
 
         Assert.Equal(0, result.ExitCode);
         using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(grid);
         Assert.Equal((4 * 160, 2 * 128 + 20), (image.Width, image.Height)); // two rows of input | tiny | tiny | target, 160×128 cells, a 20 px gap
         Assert.Equal(image[160 + 40, 64], image[320 + 40, 64]);               // the same model twice gives the same picture
+        Assert.Equal(0, small.ExitCode);
+        using var smaller = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(run.Temp["compare/small.png"]);
+        Assert.Equal((2 * 4 * 40 + 5, 32), (smaller.Width, smaller.Height));  // --cell 40: 40×32 cells, two sets in one row, a 5 px gap
     }
 
     [Fact]

@@ -17,12 +17,14 @@ internal static class CompareCommand
         var phase = new Option<string>("--phase") { Description = "which split", DefaultValueFactory = _ => "test" };
         var count = new Option<int>("--count") { Description = "how many images, spread evenly over the split", DefaultValueFactory = _ => 12 };
         var perRow = new Option<int>("--per_row") { Description = "image sets per row of the grid", DefaultValueFactory = _ => 3 };
+        var cell = new Option<int>("--cell") { Description = "side of each picture in the grid (0: as the images are)", DefaultValueFactory = _ => 0 };
         var target = new Option<string>("--out") { Description = "the grid (.png)", Required = true };
-        foreach (var option in new Option[] { models, dataroot, phase, count, perRow, target }) command.Options.Add(option);
+        foreach (var option in new Option[] { models, dataroot, phase, count, perRow, cell, target }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
             var (n, across, path) = (result.GetValue(count), result.GetValue(perRow), result.GetValue(target)!);
             if (n < 1 || across < 1) throw new UserInputException("--count and --per_row must be at least 1");
+            if (result.GetValue(cell) is < 0 or > 4096) throw new UserInputException("--cell must be between 0 and 4096");
             if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UserInputException("--out must name a .png file");
             var files = ImageFiles.In(Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!));
             if (files.Count == 0) throw new UserInputException($"no images in {Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!)}");
@@ -31,7 +33,7 @@ internal static class CompareCommand
             {
                 foreach (var model in result.GetValue(models)!) opened.Add(OnnxTranslator.Open(model));
                 var picked = ComparisonGrid.Pick(files, n);
-                using var grid = ComparisonGrid.Draw(picked, opened.Select(m => ((ITranslator)m, m.Card.Direction == "BtoA")).ToArray(), across);
+                using var grid = ComparisonGrid.Draw(picked, opened.Select(m => ((ITranslator)m, m.Card.Direction == "BtoA")).ToArray(), across, result.GetValue(cell));
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
                 Training.AtomicFile.Write(path, p => grid.SaveAsPng(p));
                 output.WriteLine($"wrote {path}: {picked.Count} images, columns input | {string.Join(" | ", result.GetValue(models)!.Select(Path.GetFileNameWithoutExtension))} | target");

@@ -17,9 +17,14 @@ public static class ComparisonGrid
     public static IReadOnlyList<string> Pick(IReadOnlyList<string> files, int count) =>
         count >= files.Count ? files : Enumerable.Range(0, count).Select(i => files[(int)((long)i * files.Count / count)]).ToArray();
 
-    public static Image<Rgb24> Draw(IReadOnlyList<string> files, IReadOnlyList<(ITranslator Model, bool Swap)> models, int setsPerRow)
+    public static Image<Rgb24> Draw(IReadOnlyList<string> files, IReadOnlyList<(ITranslator Model, bool Swap)> models, int setsPerRow, int cell = 0)
     {
         var sets = files.Select(file => Set(file, models)).ToArray();
+        if (cell > 0)
+        {
+            foreach (var picture in sets.SelectMany(s => s)) picture.Mutate(c => c.Resize(cell, cell * picture.Height / picture.Width, KnownResamplers.Bicubic));
+        }
+
         try
         {
             var (cellW, cellH) = (sets.Max(s => s.Max(c => c.Width)), sets.Max(s => s.Max(c => c.Height)));
@@ -40,7 +45,7 @@ public static class ComparisonGrid
         }
         finally
         {
-            foreach (var cell in sets.SelectMany(s => s)) cell.Dispose();
+            foreach (var picture in sets.SelectMany(s => s)) picture.Dispose();
         }
     }
 
