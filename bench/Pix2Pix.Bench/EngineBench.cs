@@ -25,7 +25,7 @@ public sealed class EngineBench(Report report, string work, int rounds, int thre
             var onnx = Path.Combine(work, $"{config.Network.NetG}_ngf{config.Network.Ngf}.onnx");
             using var generator = config.Create(onnx);
             using var ort = new OrtGenerator(onnx, threads);
-            var gmacs = GeneratorCost.MacsPerImage(generator, config.Side) / 1e9;
+            var gmacs = GeneratorCost.MacsPerImage(onnx, config.Network.Downsamplings, config.Side) / 1e9;
             foreach (var batch in new[] { 1, 4 })
             {
                 using var scope = NewDisposeScope();
