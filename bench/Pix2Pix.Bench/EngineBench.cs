@@ -60,7 +60,7 @@ public sealed class EngineBench(Report report, string work, int rounds, int thre
             var input = rand(1, 3, config.Side, config.Side).mul(2).sub(1);
             Tensor reference;
             using (no_grad()) reference = generator.forward(input).detach();
-            using var half = Networks16.Bfloat16Copy(config, generator);
+            using var half = Networks16.Bfloat16Copy(config);
             var inputBf16 = input.to(ScalarType.BFloat16);
             var ms = Measure.Alternating(rounds,
                 () => { FinalizerFence.Enter(); using var _ = no_grad(); using var o = generator.forward(input); },

@@ -5,13 +5,13 @@ using static TorchSharp.torch;
 
 namespace Pix2Pix.Bench;
 
-/// <summary>A bfloat16 twin of a generator: same architecture, the float32 weights cast.</summary>
+/// <summary>A bfloat16 twin of a generator: built again from the same seed (so no tensor is shared with it), then cast.</summary>
 public static class Networks16
 {
-    public static UnetGenerator Bfloat16Copy(GeneratorConfig config, UnetGenerator source)
+    public static UnetGenerator Bfloat16Copy(GeneratorConfig config)
     {
-        var copy = Networks.CreateGenerator(config.Network, initialise: false);
-        copy.load_state_dict(source.state_dict());
+        manual_seed(0);
+        var copy = Networks.CreateGenerator(config.Network);
         copy.to(ScalarType.BFloat16);
         copy.eval();
         copy.SetNormalizationAtTest(NormalizationAtTest.Image);
