@@ -44,6 +44,7 @@ public sealed class TrainingBench(Report report, string plotPath, int threads)
 
     private void Plot(IEnumerable<Variant> variants, GeneratorConfig config)
     {
+        PlotFonts.Ensure();
         var plot = new Plot();
         foreach (var v in variants)
         {

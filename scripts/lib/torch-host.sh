@@ -42,7 +42,7 @@ torch_host_ensure_rootfs() {
   mkdir -p "$(dirname "$PIX2PIX_ROOTFS")"
   rm -rf "$tmp"
   echo "pix2pix: creating a Debian 13 root for TorchSharp in $PIX2PIX_ROOTFS (once, about a minute)" >&2
-  if ! debootstrap --variant=minbase --include=libicu76,ca-certificates,libgomp1 trixie "$tmp" "$mirror" >"$tmp.log" 2>&1; then
+  if ! debootstrap --variant=minbase --include=libicu76,ca-certificates,libgomp1,fonts-dejavu-core trixie "$tmp" "$mirror" >"$tmp.log" 2>&1; then
     echo "pix2pix: debootstrap failed; see $tmp.log" >&2
     return 1
   fi
@@ -55,7 +55,8 @@ torch_host_ensure_rootfs() {
 # The host folders a user's paths may point into; each is bound at its own path inside the root.
 torch_host_shared_dirs() {
   local d
-  for d in /root /home /work /tmp /opt /mnt /srv /data /media /var/tmp "${PIX2PIX_REPO:-}" "$PWD"; do
+  # /usr/share/fonts: the host's fonts, for the plots' text (see PlotFonts); a new root brings DejaVu itself.
+  for d in /root /home /work /tmp /opt /mnt /srv /data /media /var/tmp /usr/share/fonts "${PIX2PIX_REPO:-}" "$PWD"; do
     [ -n "$d" ] && [ -d "$d" ] && echo "$d"
   done
   [ -n "${DOTNET_ROOT:-}" ] && [ -d "$DOTNET_ROOT" ] && echo "$DOTNET_ROOT"

@@ -8,6 +8,7 @@ public static class LossCurvePlot
     public static void Write(IReadOnlyList<(long Step, StepLosses Losses)> points, string path)
     {
         if (points.Count == 0) return;
+        PlotFonts.Ensure();
         var plot = new Plot();
         var steps = points.Select(p => (double)p.Step).ToArray();
         var smoothing = Math.Max(1, points.Count / 200);
