@@ -48,7 +48,7 @@ public sealed class TrainingBench(Report report, string plotPath, int threads)
         var plot = new Plot();
         foreach (var v in variants)
         {
-            var line = plot.Add.ScatterLine(v.Curve.Select(p => (double)p.Images).ToArray(), Smooth(v.Curve.Select(p => p.L1).ToArray(), Math.Max(1, 8 / v.BatchSize)));
+            var line = plot.Add.ScatterLine(v.Curve.Select(p => (double)p.Images).ToArray(), LossCurvePlot.Smooth(v.Curve.Select(p => p.L1).ToArray(), Math.Max(1, 8 / v.BatchSize)));
             line.LegendText = $"batch {v.BatchSize}";
         }
 
@@ -60,9 +60,6 @@ public sealed class TrainingBench(Report report, string plotPath, int threads)
         report.Line();
         report.Line($"![λ·L1 of both configurations over the same images]({Path.GetFileName(plotPath)})");
     }
-
-    private static double[] Smooth(double[] values, int window) =>
-        values.Select((_, i) => values.Skip(Math.Max(0, i - window + 1)).Take(Math.Min(i + 1, window)).Average()).ToArray();
 
     // Colour blocks (A) and a fixed colour mapping of them (B): a task a generator learns within a few hundred images.
     private static List<(Tensor A, Tensor B)> SyntheticPairs(int side, int count)

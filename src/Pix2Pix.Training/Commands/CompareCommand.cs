@@ -22,21 +22,20 @@ internal static class CompareCommand
         foreach (var option in new Option[] { models, dataroot, phase, count, perRow, cell, target }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
-            var (n, across, path) = (result.GetValue(count), result.GetValue(perRow), result.GetValue(target)!);
+            var (n, across, side, path, paths) = (result.GetValue(count), result.GetValue(perRow), result.GetValue(cell), result.GetValue(target)!, result.GetValue(models)!);
             if (n < 1 || across < 1) throw new UserInputException("--count and --per_row must be at least 1");
-            if (result.GetValue(cell) is < 0 or > 4096) throw new UserInputException("--cell must be between 0 and 4096");
+            if (side is < 0 or > 4096) throw new UserInputException("--cell must be between 0 and 4096");
             if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UserInputException("--out must name a .png file");
-            var files = ImageFiles.In(Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!));
-            if (files.Count == 0) throw new UserInputException($"no images in {Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!)}");
+            var files = ImageFiles.InSplit(result.GetValue(dataroot)!, result.GetValue(phase)!);
             var opened = new List<OnnxTranslator>();
             try
             {
-                foreach (var model in result.GetValue(models)!) opened.Add(OnnxTranslator.Open(model));
+                foreach (var model in paths) opened.Add(OnnxTranslator.Open(model));
                 var picked = ComparisonGrid.Pick(files, n);
-                using var grid = ComparisonGrid.Draw(picked, opened.Select(m => ((ITranslator)m, m.Card.Direction == "BtoA")).ToArray(), across, result.GetValue(cell));
+                using var grid = ComparisonGrid.Draw(picked, opened.Select(m => ((ITranslator)m, m.SwapsHalves)).ToArray(), across, side);
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
                 Training.AtomicFile.Write(path, p => grid.SaveAsPng(p));
-                output.WriteLine($"wrote {path}: {picked.Count} images, columns input | {string.Join(" | ", result.GetValue(models)!.Select(Path.GetFileNameWithoutExtension))} | target");
+                output.WriteLine($"wrote {path}: {picked.Count} images, columns input | {string.Join(" | ", paths.Select(Path.GetFileNameWithoutExtension))} | target");
                 output.WriteLine($"images: {string.Join(' ', picked.Select(Path.GetFileNameWithoutExtension))}");
             }
             finally

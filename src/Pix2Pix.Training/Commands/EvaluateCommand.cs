@@ -24,8 +24,7 @@ internal static class EvaluateCommand
             var modelPath = result.GetValue(model);
             if ((modelPath is null) == !run.HasName(result)) throw new UserInputException("give either --name (a run's checkpoint) or --model (an exported .onnx)");
             var split = result.GetValue(phase)!;
-            var files = ImageFiles.In(Path.Combine(result.GetValue(dataroot)!, split));
-            if (files.Count == 0) throw new UserInputException($"no images in {Path.Combine(result.GetValue(dataroot)!, split)}");
+            var files = ImageFiles.InSplit(result.GetValue(dataroot)!, split);
             var (name, label, swap, runner) = modelPath is null ? OpenRun(run, result) : OpenExport(modelPath);
             using var _ = runner;
             var target = Path.Combine(result.GetValue(resultsDir)!, name, $"evaluate_{split}_{label}");
@@ -48,6 +47,6 @@ internal static class EvaluateCommand
     private static (string Name, string Label, bool Swap, ITranslator Runner) OpenExport(string path)
     {
         var runner = OnnxTranslator.Open(path);
-        return (Path.GetFileNameWithoutExtension(path), "onnx", runner.Card.Direction == "BtoA", runner);
+        return (Path.GetFileNameWithoutExtension(path), "onnx", runner.SwapsHalves, runner);
     }
 }

@@ -29,9 +29,7 @@ internal static class TestCommand
             var label = run.Epoch(result);
             var chosen = result.GetValue(direction);
             var swap = (chosen is null ? record.Data?.Direction ?? Direction.AtoB : chosen == "BtoA" ? Direction.BtoA : Direction.AtoB) == Direction.BtoA;
-            var folder = Path.Combine(result.GetValue(dataroot)!, result.GetValue(phase)!);
-            var files = ImageFiles.In(folder).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
-            if (files.Length == 0) throw new UserInputException($"no images in {folder}");
+            var files = ImageFiles.InSplit(result.GetValue(dataroot)!, result.GetValue(phase)!).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
             var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}");
             TestRun.Write(runner, files, swap, target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}");
             output.WriteLine($"translated {files.Length} images into {Path.Combine(target, "index.html")}");

@@ -17,6 +17,14 @@ public static class ImageFiles
         return Directory.EnumerateFiles(folder).Where(IsImage).Order(StringComparer.Ordinal).ToArray();
     }
 
+    /// <summary>The images of DATAROOT/SPLIT; a split that is missing or holds none is a user error.</summary>
+    public static IReadOnlyList<string> InSplit(string dataroot, string split)
+    {
+        var folder = Path.Combine(dataroot, split);
+        var files = In(folder);
+        return files.Count > 0 ? files : throw new UserInputException($"no images in {folder}");
+    }
+
     public static Image<Rgb24> Load(string path)
     {
         try

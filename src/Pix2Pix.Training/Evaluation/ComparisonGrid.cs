@@ -49,14 +49,12 @@ public static class ComparisonGrid
         }
     }
 
+    // Input and target in the first model's direction; each model translates the half its own direction takes.
     private static Image<Rgb24>[] Set(string file, IReadOnlyList<(ITranslator Model, bool Swap)> models)
     {
-        using var pair = AlignedImage.Load(file, models[0].Swap);
-        var outputs = models.Select(m =>
-        {
-            using var own = AlignedImage.Load(file, m.Swap);
-            return m.Model.Translate(own.A);
-        });
-        return [pair.A.Clone(), .. outputs, pair.B.Clone()];
+        using var pair = AlignedImage.Load(file, swap: false);
+        Image<Rgb24> Half(bool right) => right ? pair.B : pair.A;
+        var outputs = models.Select(m => m.Model.Translate(Half(right: m.Swap)));
+        return [Half(right: models[0].Swap).Clone(), .. outputs, Half(right: !models[0].Swap).Clone()];
     }
 }

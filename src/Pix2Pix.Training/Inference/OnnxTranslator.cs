@@ -26,6 +26,9 @@ public sealed class OnnxTranslator : ITranslator
 
     public int NativeSize => Card.NativeSize;
 
+    /// <summary>Whether it was trained BtoA: its input is the right half of an A|B file.</summary>
+    public bool SwapsHalves => Card.Direction == "BtoA";
+
     public static OnnxTranslator Open(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"model not found: {path}");

@@ -27,8 +27,8 @@ public static class LossCurvePlot
         AtomicFile.Write(path, p => plot.SavePng(p, 900, 500));
     }
 
-    // A trailing moving average, so a curve of thousands of noisy steps stays readable.
-    private static double[] Smooth(double[] values, int window)
+    /// <summary>A trailing moving average, so a curve of thousands of noisy steps stays readable.</summary>
+    public static double[] Smooth(double[] values, int window)
     {
         if (window <= 1) return values;
         var result = new double[values.Length];
