@@ -1,4 +1,5 @@
 using Pix2Pix.Bench;
+using Pix2Pix.Training.Options;
 using static Pix2Pix.Bench.Report;
 using static TorchSharp.torch;
 
@@ -81,13 +82,18 @@ static void ServiceSection(Report report, BenchOptions options, string work, Eng
 static void TrainingSection(Report report, BenchOptions options, int threads)
 {
     report.Heading("4. Training throughput");
-    report.Line($"Full pix2pix steps (D, then G; Adam; the 70×70 PatchGAN) on synthetic colour-block pairs, {threads} LibTorch threads, in alternating chunks.");
-    report.Line("With a batch above 1, batch norm normalises over the batch and Adam takes fewer steps per image (the paper trained at batch 1): the curve shows what that does to learning per image seen.");
+    report.Line($"Full pix2pix steps (D, then G; Adam; the 70×70 PatchGAN) on synthetic colour-block pairs, {threads} LibTorch threads, in alternating chunks,");
+    report.Line("every configuration on the same images in the same order from the same initial weights.");
+    report.Line("The naive step is the one first written: LibTorch's convolutions and TorchSharp's Adam, float32. The fast step (`train`'s default;");
+    report.Line("`--no_fast_step` turns it off) computes the small convolutions as one matrix product each, runs Adam in one pass over memory, and");
+    report.Line("the discriminator's convolutions in bfloat16 on float32 weights (`--precision float32` keeps them in float32).");
+    report.Line("With a batch above 1, batch norm normalises over the batch and Adam takes fewer steps per image (the paper trained at batch 1): the curves show what each does to learning per image seen.");
     report.Line();
-    var training = new TrainingBench(report, Path.Combine(Path.GetDirectoryName(options.Output)!, "performance-training.png"), threads);
-    training.Run(GeneratorConfig.Shipped, options.Quick ? 64 : 320, [1, 4, 8], plot: true);
+    var training = new TrainingBench(report, Path.Combine(Path.GetDirectoryName(options.Output)!, "performance-training.png"));
+    training.Run(GeneratorConfig.Shipped, options.Quick ? 96 : 480,
+        [TrainingVariant.Naive(threads), TrainingVariant.Fast(TrainingPrecision.Float32), TrainingVariant.Fast(TrainingPrecision.Bfloat16), TrainingVariant.Fast(TrainingPrecision.Bfloat16, 4)], plot: true);
     report.Line();
-    training.Run(GeneratorConfig.Paper, options.Quick ? 8 : 24, [1, 4], plot: false);
+    training.Run(GeneratorConfig.Paper, options.Quick ? 8 : 24, [TrainingVariant.Naive(threads), TrainingVariant.Fast(TrainingPrecision.Bfloat16)], plot: false);
 }
 
 static void GpuSection(Report report)

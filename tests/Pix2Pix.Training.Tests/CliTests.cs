@@ -40,6 +40,24 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Train_takes_the_fast_step_by_default_and_records_it()
+    {
+        Assert.Contains("fast step (bfloat16 discriminator)", run.Train.Output);
+        var record = File.ReadAllText(run.Temp["checkpoints/tiny/train_options.json"]);
+        Assert.Contains("\"fast_step\": true", record);
+        Assert.Contains("\"precision\": \"bfloat16\"", record);
+    }
+
+    [Fact]
+    public void The_first_written_step_cannot_be_asked_for_in_bfloat16()
+    {
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "x", "--checkpoints_dir", run.Temp["c"], "--no_fast_step", "--precision", "bfloat16"),
+            "--no_fast_step trains in float32");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "x", "--checkpoints_dir", run.Temp["c"], "--precision", "float16"),
+            "float16");
+    }
+
+    [Fact]
     public void Test_writes_input_output_and_target_images_and_a_gallery()
     {
         var results = run.Temp["results"];

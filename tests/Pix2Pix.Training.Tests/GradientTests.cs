@@ -44,7 +44,7 @@ public class GradientTests
         discriminator.Dispose();
     }
 
-    private static Dictionary<string, Tensor> Gradients(nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> discriminator, Tensor a, Tensor b)
+    internal static Dictionary<string, Tensor> Gradients(nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> discriminator, Tensor a, Tensor b)
     {
         generator.zero_grad();
         discriminator.zero_grad();

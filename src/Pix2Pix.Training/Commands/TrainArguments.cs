@@ -19,12 +19,15 @@ internal sealed class TrainArguments
     private readonly Option<int> printFreq = new("--print_freq") { Description = "steps between progress lines when output is not a terminal", DefaultValueFactory = _ => Defaults.PrintFreq };
     private readonly Option<int> saveEpochFreq = new("--save_epoch_freq") { Description = "keep a numbered checkpoint every this many epochs", DefaultValueFactory = _ => Defaults.SaveEpochFreq };
     private readonly Option<bool> continueTrain = new("--continue_train") { Description = "resume from the run's latest checkpoint" };
+    private readonly Option<string> precision = new("--precision") { Description = "the discriminator's convolutions in a training step: bfloat16 (float32 weights and optimiser) | float32", DefaultValueFactory = _ => "bfloat16" };
+    private readonly Option<bool> noFastStep = new("--no_fast_step") { Description = "train with LibTorch's convolutions and TorchSharp's Adam in float32 (the slower, first-written step)" };
     private readonly Option<int> maxSteps = new("--max_steps") { Description = "stop after this many steps (0 = train to the end)", DefaultValueFactory = _ => 0 };
 
     public TrainArguments(Command command)
     {
         ganMode.AcceptOnlyFromAmong("vanilla", "lsgan", "none");
-        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, continueTrain, maxSteps })
+        precision.AcceptOnlyFromAmong("bfloat16", "float32");
+        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, continueTrain, precision, noFastStep, maxSteps })
         {
             command.Options.Add(option);
         }
@@ -48,7 +51,13 @@ internal sealed class TrainArguments
             SaveEpochFreq = result.GetValue(saveEpochFreq),
             ContinueTrain = result.GetValue(continueTrain),
             MaxSteps = result.GetValue(maxSteps),
+            FastStep = !result.GetValue(noFastStep),
+            Precision = result.GetValue(precision) == "float32" ? TrainingPrecision.Float32 : TrainingPrecision.Bfloat16,
         };
+        if (!options.FastStep && result.GetResult(precision) is { Implicit: false } && options.Precision != TrainingPrecision.Float32)
+        {
+            throw new UserInputException("--no_fast_step trains in float32; drop --precision bfloat16 or --no_fast_step");
+        }
         if (options.BatchSize < 1) throw new UserInputException("--batch_size must be at least 1");
         if (options.NEpochs < 0 || options.NEpochsDecay < 0 || options.TotalEpochs < 1) throw new UserInputException("--n_epochs + --n_epochs_decay must be at least 1");
         if (options.Lr <= 0) throw new UserInputException("--lr must be positive");

@@ -52,5 +52,13 @@ public sealed class PatchDiscriminator : Module<Tensor, Tensor>
     /// <summary>How many input pixels across one output score sees: 70 for the basic 3-layer discriminator.</summary>
     public int ReceptiveField => Strides.Reverse().Aggregate(1, (span, stride) => (span - 1) * stride + KernelSize);
 
-    public override Tensor forward(Tensor input) => model.forward(input);
+    /// <summary>How the convolutions are computed (the score layer computes its own, in float32).</summary>
+    public ConvolutionMode Convolutions { get; set; } = ConvolutionMode.Exact;
+
+    public override Tensor forward(Tensor input)
+    {
+        var x = input;
+        foreach (var layer in model.children().Cast<Module<Tensor, Tensor>>()) x = Convolutions.Forward(layer, x);
+        return x;
+    }
 }

@@ -49,6 +49,16 @@ public sealed class UnetGenerator : Module<Tensor, Tensor>
         return model.forward(input);
     }
 
+    /// <summary>How every level computes its convolutions.</summary>
+    public ConvolutionMode Convolutions
+    {
+        get => model.Convolutions;
+        set
+        {
+            foreach (var block in modules().OfType<UnetSkipConnectionBlock>()) block.Convolutions = value;
+        }
+    }
+
     /// <summary>Chooses what batch norm does outside training (see <see cref="NormalizationAtTest"/>).</summary>
     public void SetNormalizationAtTest(NormalizationAtTest mode)
     {

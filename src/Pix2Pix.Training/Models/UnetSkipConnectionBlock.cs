@@ -64,5 +64,14 @@ public sealed class UnetSkipConnectionBlock : Module<Tensor, Tensor>
     public bool IsOutermost => outermost;
 
     public override Tensor forward(Tensor x) =>
-        outermost ? model.forward(x) : cat([x, model.forward(x)], 1);
+        outermost ? Run(x) : cat([x, Run(x)], 1);
+
+    /// <summary>How this block's convolutions are computed (set for the whole network by its owner).</summary>
+    public ConvolutionMode Convolutions { get; set; } = ConvolutionMode.Exact;
+
+    private Tensor Run(Tensor x)
+    {
+        foreach (var layer in Layers) x = Convolutions.Forward(layer, x);
+        return x;
+    }
 }

@@ -3,6 +3,9 @@ namespace Pix2Pix.Training.Options;
 /// <summary>The adversarial loss; <see cref="None"/> is the paper's L1-only ablation (no GAN term, D unused).</summary>
 public enum GanMode { Vanilla, Lsgan, None }
 
+/// <summary>What the convolutions of a training step compute in; the weights and the optimiser stay float32.</summary>
+public enum TrainingPrecision { Bfloat16, Float32 }
+
 /// <summary>The objective and its optimisation, with the paper's defaults (λ = 100, Adam 2e-4, β 0.5/0.999, 100 + 100 epochs).</summary>
 public sealed record TrainOptions
 {
@@ -19,10 +22,25 @@ public sealed record TrainOptions
     public int PrintFreq { get; init; } = 100;
     public int SaveEpochFreq { get; init; } = 5;
     public bool ContinueTrain { get; init; }
+    /// <summary>The fast step: small convolutions as matrix products and Adam in one pass (both exact in float32), plus <see cref="Precision"/>.
+    /// Off: LibTorch's convolutions and TorchSharp's Adam in float32, the step as it was first written.</summary>
+    public bool FastStep { get; init; } = true;
+    /// <summary>bfloat16 convolutions with float32 master weights (this CPU's AMX/AVX-512 BF16), or float32 throughout; only with <see cref="FastStep"/>.</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Bfloat16;
     /// <summary>Stop after this many optimisation steps in this invocation (for smoke runs and tests); 0 = no limit.</summary>
     public int MaxSteps { get; init; }
 
     public int TotalEpochs => NEpochs + NEpochsDecay;
+
+    /// <summary>How the generator computes its convolutions during a training step: float32 (bfloat16 gains it little
+    /// and would round the gradients of its deep, small levels, where batch norm works on a few pixels).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Models.ConvolutionMode GeneratorConvolutions => FastStep ? Models.ConvolutionMode.Exact : Models.ConvolutionMode.Native;
+
+    /// <summary>How the discriminator computes its convolutions during a training step: where most of a step's arithmetic is.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Models.ConvolutionMode DiscriminatorConvolutions => !FastStep ? Models.ConvolutionMode.Native
+        : Precision == TrainingPrecision.Bfloat16 ? Models.ConvolutionMode.MixedBFloat16 : Models.ConvolutionMode.Exact;
 
     public string RunDirectory => Path.Combine(CheckpointsDir, Name);
 

@@ -20,6 +20,7 @@ public sealed class Pix2PixModel : IDisposable
     private readonly GanLoss ganLoss;
     private readonly GanMode ganMode;
     private readonly Scalar lambdaL1;
+    private readonly bool fusedAdam;
 
     public Pix2PixModel(NetworkOptions network, TrainOptions train)
     {
@@ -31,6 +32,9 @@ public sealed class Pix2PixModel : IDisposable
         ganLoss = new GanLoss(train.GanMode);
         ganMode = train.GanMode;
         lambdaL1 = train.LambdaL1.ToScalar();
+        fusedAdam = train.FastStep;
+        Generator.Convolutions = train.GeneratorConvolutions;
+        if (Discriminator is PatchDiscriminator patches) patches.Convolutions = train.DiscriminatorConvolutions;
         Generator.train();
         Discriminator.train();
     }
@@ -61,20 +65,20 @@ public sealed class Pix2PixModel : IDisposable
         if (ganMode == GanMode.None) return OptimizeL1Only(realA, fakeB, realB, visuals);
 
         SetRequiresGrad(Discriminator, true);
-        OptimizerD.zero_grad();
+        ZeroGrad(OptimizerD);
         var lossDFake = ganLoss.Compute(Discriminator.forward(cat([realA, fakeB.detach()], 1)), targetIsReal: false);
         var lossDReal = ganLoss.Compute(Discriminator.forward(cat([realA, realB], 1)), targetIsReal: true);
         var lossD = lossDFake.add(lossDReal, One).mul(Half);
         lossD.backward();
-        OptimizerD.step();
+        Step(OptimizerD);
 
         SetRequiresGrad(Discriminator, false);
-        OptimizerG.zero_grad();
+        ZeroGrad(OptimizerG);
         var lossGGan = ganLoss.Compute(Discriminator.forward(cat([realA, fakeB], 1)), targetIsReal: true);
         var lossGL1 = nn.functional.l1_loss(fakeB, realB).mul(lambdaL1);
         var lossG = lossGGan.add(lossGL1, One);
         lossG.backward();
-        OptimizerG.step();
+        Step(OptimizerG);
 
         visuals?.Invoke(realA, fakeB.detach(), realB);
         return new StepLosses(lossGGan.item<float>(), lossGL1.item<float>(), lossDReal.item<float>(), lossDFake.item<float>());
@@ -83,12 +87,24 @@ public sealed class Pix2PixModel : IDisposable
     // The paper's L1-only ablation: G alone, on λ·|G(A) − B|₁; the GAN losses are reported as 0.
     private StepLosses OptimizeL1Only(Tensor realA, Tensor fakeB, Tensor realB, Action<Tensor, Tensor, Tensor>? visuals)
     {
-        OptimizerG.zero_grad();
+        ZeroGrad(OptimizerG);
         var lossGL1 = nn.functional.l1_loss(fakeB, realB).mul(lambdaL1);
         lossGL1.backward();
-        OptimizerG.step();
+        Step(OptimizerG);
         visuals?.Invoke(realA, fakeB.detach(), realB);
         return new StepLosses(0, lossGL1.item<float>(), 0, 0);
+    }
+
+    // The fused step leaves every gradient zeroed; the first-written step needs zero_grad's pass.
+    private void ZeroGrad(Adam optimizer)
+    {
+        if (!fusedAdam) optimizer.zero_grad();
+    }
+
+    private void Step(Adam optimizer)
+    {
+        if (fusedAdam) FusedAdam.Step(optimizer);
+        else optimizer.step();
     }
 
     private static void SetRequiresGrad(nn.Module module, bool value)

@@ -36,7 +36,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         record.Save(store.RunDirectory);
         var history = new LossHistory(store.RunDirectory, state.Epoch);
         var progress = new ProgressReporter(output, train.PrintFreq, train.TotalEpochs, batches.BatchesPerEpoch, interactive);
-        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}, {get_num_threads()} CPU threads, run folder {store.RunDirectory}");
+        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}, {get_num_threads()} CPU threads, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : "first-written float32 step")}, run folder {store.RunDirectory}");
 
         var clock = Stopwatch.StartNew();
         var step = state.Step;
