@@ -21,14 +21,16 @@ internal static class PrepareCommand
         var package = new Option<string>("--package") { Description = "openmoji-17.0.0.tgz (npm pack openmoji@17.0.0) or its unpacked folder", Required = true };
         var size = new Option<int>("--size") { Description = "side of each rendered image", DefaultValueFactory = _ => 256 };
         var target = new Option<string>("--out") { Description = "dataset folder to write (train/, val/, test/, DATASET.md)", Required = true };
-        command.Options.Add(package);
-        command.Options.Add(size);
-        command.Options.Add(target);
+        var variants = new Option<int>("--variants") { Description = "pairs per training drawing before balancing: the plain one and augmented ones (stroke width, scale, shift)", DefaultValueFactory = _ => new OpenMojiOptions().Variants };
+        var noBalance = new Option<bool>("--no_balance") { Description = "the same number of variants for every colour (default: more for rarer colours)" };
+        foreach (var option in new Option[] { package, size, target, variants, noBalance }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
             var source = OpenMojiPackage.Open(result.GetValue(package)!);
             output.WriteLine($"OpenMoji {source.Version}: {source.Emoji.Count} emoji with both versions");
-            var report = OpenMojiDataset.Prepare(source, result.GetValue(size), result.GetValue(target)!, output);
+            var options = new OpenMojiOptions(result.GetValue(size), result.GetValue(variants), !result.GetValue(noBalance));
+            var report = OpenMojiDataset.Prepare(source, options, result.GetValue(target)!, output);
+            output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}");
             output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Empty} empty, {report.Identical} identical, {report.Unreadable} unreadable");
             return 0;
         });

@@ -1,78 +1,218 @@
+using System.Security.Cryptography;
 using System.Text;
+using Pix2Pix.Contracts;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace Pix2Pix.Training.Data;
 
+/// <summary>How `prepare openmoji` builds its pairs.</summary>
+/// <param name="Variants">Pairs per training drawing before balancing: the plain rendering and Variants − 1 augmented ones.</param>
+/// <param name="Balance">Give drawings of rare colours more variants (up to <see cref="MaxBalance"/>× as many).</param>
+public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Balance = true)
+{
+    /// <summary>A drawing shared by more emoji than this (skin tones aside) says nothing of its colours: the flag outlines.</summary>
+    public const int MaxSharedDrawing = 16;
+    public const int MaxBalance = 4;
+    /// <summary>The range of stroke widths of augmented variants, relative to OpenMoji's: the sketch pad's pens span 0.2–1.25×.</summary>
+    public const double MinStroke = 0.45, MaxStroke = 1.5;
+    public const double MinZoom = 0.8;
+
+    public void Validate()
+    {
+        if (Size < 8) throw new UserInputException("--size must be at least 8");
+        if (Variants is < 1 or > 32) throw new UserInputException("--variants must be between 1 and 32");
+    }
+}
+
 /// <summary>
-/// Writes the OpenMoji sketch → picture pairs in the reference layout (OUT/{train,val,test}/NAME.png,
-/// line drawing left, colour right), skipping unusable pairs, with a DATASET.md that credits the source.
+/// Writes the OpenMoji sketch → picture pairs in the reference layout (OUT/{train,val,test}/NAME.png, line drawing
+/// left, colour right) with a DATASET.md that credits the source and counts every decision. OpenMoji draws many emoji
+/// with the same lines (skin tones, flags, a heart in a dozen colours); one drawing with several colours would teach a
+/// model to paint their average, so each distinct drawing keeps one target: among the emoji without a skin-tone
+/// modifier, the one first in Unicode's order. Training drawings get augmented variants (stroke width, scale, shift,
+/// the same for both halves) and, with balancing, rarer colours get more of them.
 /// </summary>
 public static class OpenMojiDataset
 {
-    public sealed record Report(int Written, IReadOnlyDictionary<string, int> PerSplit, int Empty, int Identical, int Unreadable, int Unpaired, string Version);
-
-    public static Report Prepare(OpenMojiPackage package, int size, string output, TextWriter? progress = null)
+    public sealed record Report(int Written, IReadOnlyDictionary<string, int> PerSplit, int Empty, int Identical, int Unreadable, int Unpaired, string Version)
     {
-        if (size < 8) throw new UserInputException("--size must be at least 8");
+        public int Files { get; init; }
+        public int Drawings { get; init; }
+        public int SharedDrawings { get; init; }
+        public int SkinToneDropped { get; init; }
+        public int OtherColoursDropped { get; init; }
+        public int AmbiguousDrawings { get; init; }
+        public int AmbiguousFiles { get; init; }
+        public IReadOnlyDictionary<ColourFamily, (int Drawings, int Pairs)> TrainingColours { get; init; } = new Dictionary<ColourFamily, (int, int)>();
+    }
+
+    private sealed record Drawing(OpenMojiPackage.Item Item, string Key);
+
+    public static Report Prepare(OpenMojiPackage package, OpenMojiOptions options, string output, TextWriter? progress = null)
+    {
+        options.Validate();
         var pairs = new SplitWriter(output);
         int empty = 0, identical = 0, unreadable = 0, done = 0;
+
+        // 1. Every line drawing, keyed by its pixels: emoji with the same key share one drawing.
+        var drawings = new List<Drawing>();
         foreach (var emoji in package.Emoji)
         {
-            if (++done % 500 == 0) progress?.WriteLine($"{done}/{package.Emoji.Count} rendered");
-            Image<Rgb24> a, b;
-            try
+            if (++done % 1000 == 0) progress?.WriteLine($"{done}/{package.Emoji.Count} drawings compared");
+            using var a = TryRender(emoji.LineDrawing, options.Size, RenderStyle.Plain);
+            if (a is null) { unreadable++; continue; }
+            if (IsBlank(a)) { empty++; continue; }
+            drawings.Add(new Drawing(emoji, PixelKey(a)));
+        }
+
+        // 2. One target per drawing.
+        var groups = drawings.GroupBy(d => d.Key).ToArray();
+        int skinTone = 0, otherColours = 0, ambiguous = 0, ambiguousFiles = 0;
+        var chosen = new List<OpenMojiPackage.Item>();
+        foreach (var group in groups)
+        {
+            var members = group.Select(d => d.Item).ToArray();
+            var candidates = members.Where(m => !m.SkinTone).ToArray();
+            if (candidates.Length == 0) candidates = members;
+            if (candidates.Length > OpenMojiOptions.MaxSharedDrawing)
             {
-                a = SvgRasterizer.Render(emoji.LineDrawing, size);
-                b = SvgRasterizer.Render(emoji.Colour, size);
-            }
-            catch (Exception e) when (e is FormatException or System.Xml.XmlException or InvalidOperationException or ArgumentException)
-            {
-                unreadable++;
+                ambiguous++;
+                ambiguousFiles += members.Length;
                 continue;
             }
 
-            using (a)
-            using (b)
-            {
-                if (IsBlank(a) || IsBlank(b)) { empty++; continue; }
-                if (SameImage(a, b)) { identical++; continue; }
-                pairs.Write(emoji.Name, a, b);
-            }
+            var pick = candidates.OrderBy(m => m.Order).ThenBy(m => m.Name, StringComparer.Ordinal).First();
+            skinTone += members.Count(m => m.SkinTone && m != pick);
+            otherColours += members.Count(m => !m.SkinTone && m != pick);
+            chosen.Add(pick);
         }
 
-        var report = new Report(pairs.Written, pairs.PerSplit, empty, identical, unreadable, package.Unpaired, package.Version);
-        File.WriteAllText(Path.Combine(output, "DATASET.md"), Describe(report, size));
+        // 3. Held-out splits plain; training drawings with their colour family, for balancing.
+        var training = new List<(OpenMojiPackage.Item Item, ColourFamily Family)>();
+        foreach (var item in chosen)
+        {
+            using var a = TryRender(item.LineDrawing, options.Size, RenderStyle.Plain);
+            using var b = TryRender(item.Colour, options.Size, RenderStyle.Plain);
+            if (a is null || b is null) { unreadable++; continue; }
+            if (IsBlank(b)) { empty++; continue; }
+            if (SameImage(a, b)) { identical++; continue; }
+            var split = DatasetSplit.Of(item.Name);
+            if (split != "train") pairs.Write(item.Name, a, b, split);
+            else training.Add((item, ColourNames.Dominant(Pixels(b)).Family));
+        }
+
+        // 4. Training variants: more of them for rarer colours (square-root balancing, capped).
+        var perFamily = training.GroupBy(t => t.Family).ToDictionary(g => g.Key, g => g.Count());
+        var largest = perFamily.Count == 0 ? 0 : perFamily.Values.Max();
+        var written = new Dictionary<ColourFamily, (int Drawings, int Pairs)>();
+        done = 0;
+        foreach (var (item, family) in training)
+        {
+            if (++done % 500 == 0) progress?.WriteLine($"{done}/{training.Count} training drawings rendered");
+            var copies = options.Balance ? (int)Math.Round(options.Variants * Math.Min(OpenMojiOptions.MaxBalance, Math.Sqrt(largest / (double)perFamily[family]))) : options.Variants;
+            for (var k = 0; k < copies; k++)
+            {
+                var style = k == 0 ? RenderStyle.Plain : Augmentation(item.Name, k);
+                using var a = TryRender(item.LineDrawing, options.Size, style);
+                using var b = TryRender(item.Colour, options.Size, style);
+                if (a is null || b is null) continue;
+                pairs.Write(k == 0 ? item.Name : $"{item.Name}_v{k}", a, b, "train");
+            }
+
+            var (d, p) = written.GetValueOrDefault(family);
+            written[family] = (d + 1, p + copies);
+        }
+
+        var report = new Report(pairs.Written, pairs.PerSplit, empty, identical, unreadable, package.Unpaired, package.Version)
+        {
+            Files = package.Emoji.Count,
+            Drawings = groups.Length,
+            SharedDrawings = groups.Count(g => g.Count() > 1),
+            SkinToneDropped = skinTone,
+            OtherColoursDropped = otherColours,
+            AmbiguousDrawings = ambiguous,
+            AmbiguousFiles = ambiguousFiles,
+            TrainingColours = written,
+        };
+        File.WriteAllText(Path.Combine(output, "DATASET.md"), Describe(report, options));
         return report;
     }
 
-    private static bool IsBlank(Image<Rgb24> image)
+    /// <summary>The k-th augmented style of an item: seeded by its name and k, so a dataset is the same wherever it is made.</summary>
+    public static RenderStyle Augmentation(string name, int k)
+    {
+        var seed = BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes($"{name}/{k}")), 0);
+        var random = new Random(seed);
+        var stroke = Math.Exp(Math.Log(OpenMojiOptions.MinStroke) + random.NextDouble() * (Math.Log(OpenMojiOptions.MaxStroke) - Math.Log(OpenMojiOptions.MinStroke)));
+        var zoom = OpenMojiOptions.MinZoom + random.NextDouble() * (1 - OpenMojiOptions.MinZoom);
+        var room = (1 - zoom) / 2;
+        return new RenderStyle(stroke, zoom, (random.NextDouble() * 2 - 1) * room, (random.NextDouble() * 2 - 1) * room);
+    }
+
+    private static Image<Rgb24>? TryRender(string svg, int size, RenderStyle style)
+    {
+        try
+        {
+            return SvgRasterizer.Render(svg, size, style);
+        }
+        catch (Exception e) when (e is FormatException or System.Xml.XmlException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static Rgb24[] Pixels(Image<Rgb24> image)
     {
         var pixels = new Rgb24[image.Width * image.Height];
         image.CopyPixelDataTo(pixels);
-        return pixels.All(p => p.R > 250 && p.G > 250 && p.B > 250);
+        return pixels;
     }
 
-    private static bool SameImage(Image<Rgb24> a, Image<Rgb24> b)
-    {
-        var (x, y) = (new Rgb24[a.Width * a.Height], new Rgb24[b.Width * b.Height]);
-        a.CopyPixelDataTo(x);
-        b.CopyPixelDataTo(y);
-        return x.AsSpan().SequenceEqual(y);
-    }
+    private static string PixelKey(Image<Rgb24> image) => Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Pixels(image).AsSpan())));
 
-    private static string Describe(Report report, int size)
+    private static bool IsBlank(Image<Rgb24> image) => Pixels(image).All(p => p.R > 250 && p.G > 250 && p.B > 250);
+
+    private static bool SameImage(Image<Rgb24> a, Image<Rgb24> b) => Pixels(a).AsSpan().SequenceEqual(Pixels(b));
+
+    private static string Describe(Report report, OpenMojiOptions options)
     {
         var text = new StringBuilder();
         text.AppendLine("# OpenMoji sketch → picture");
         text.AppendLine();
-        text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {size}×{size} from the");
-        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji`.");
+        text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {options.Size}×{options.Size} from the");
+        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}).");
         text.AppendLine();
         SplitWriter.AppendTable(text, report.PerSplit);
         text.AppendLine();
-        text.AppendLine($"Skipped: {report.Empty} with an empty drawing, {report.Identical} whose drawing equals its colour version, {report.Unreadable} that could not be rendered, {report.Unpaired} without a partner.");
-        text.AppendLine("The split is 90/5/5 by a SHA-256 hash of each emoji's file name, so it never changes.");
+        text.AppendLine("## One target per drawing");
+        text.AppendLine();
+        text.AppendLine($"The package's {report.Files} emoji hold {report.Drawings} distinct line drawings (identical pixels at {options.Size}×{options.Size});");
+        text.AppendLine($"{report.SharedDrawings} of them are shared by several emoji of different colours. One drawing with several targets teaches");
+        text.AppendLine("a model to paint their average, so each drawing keeps one: among the emoji without a skin-tone modifier, the first in");
+        text.AppendLine("Unicode's emoji order (OpenMoji's own extras come after Unicode's). Left out for it:");
+        text.AppendLine();
+        text.AppendLine($"- {report.SkinToneDropped} skin-tone variants (the drawing keeps its default, yellow, version);");
+        text.AppendLine($"- {report.OtherColoursDropped} other emoji that repeat a drawing in other colours (the heart outline keeps the red heart);");
+        text.AppendLine($"- {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing} emoji (the flag outlines): their lines say nothing of their colours.");
+        text.AppendLine();
+        text.AppendLine($"Also skipped: {report.Empty} with an empty drawing, {report.Identical} whose drawing equals its colour version, {report.Unreadable} that could not be rendered, {report.Unpaired} without a partner.");
+        text.AppendLine("The split is 90/5/5 by a SHA-256 hash of each kept emoji's file name, so it never changes, and all variants of a drawing");
+        text.AppendLine("stay in its split. Validation and test pairs are plain renderings, one per drawing.");
+        text.AppendLine();
+        text.AppendLine("## Augmentation and colour balance (training split)");
+        text.AppendLine();
+        text.AppendLine($"Each training drawing is written plain and as augmented variants: strokes {OpenMojiOptions.MinStroke}–{OpenMojiOptions.MaxStroke}× OpenMoji's width (log-uniform; the");
+        text.AppendLine($"sketch pad's pens are 0.2–1.25× at 128 px), the drawing scaled by {OpenMojiOptions.MinZoom}–1 and shifted within the room that leaves; the same");
+        text.AppendLine("style for both halves, so outlines stay aligned; seeded by name. Each drawing's colour family is the most common hue");
+        text.AppendLine("band of its colour version's fill (grey when little of it is saturated).");
+        text.AppendLine(options.Balance
+            ? $"Balancing: a drawing gets {options.Variants} × √(largest family / its family) pairs, at most {OpenMojiOptions.MaxBalance}× as many, so rare colours are seen more often."
+            : $"No balancing: every drawing gets {options.Variants} pairs.");
+        text.AppendLine();
+        text.AppendLine("| colour family | drawings | training pairs |");
+        text.AppendLine("| --- | --- | --- |");
+        foreach (var (family, (drawings, pairs)) in report.TrainingColours.OrderBy(f => f.Key)) text.AppendLine($"| {family.ToString().ToLowerInvariant()} | {drawings} | {pairs} |");
         text.AppendLine();
         text.AppendLine("## Licence and attribution");
         text.AppendLine();

@@ -6,11 +6,14 @@ namespace Pix2Pix.Training.Data;
 
 /// <summary>
 /// The OpenMoji npm package (a .tgz from `npm pack openmoji@17.0.0`, or its unpacked folder): every
-/// emoji as a black line drawing (black/svg/X.svg) and in colour (color/svg/X.svg) under the same name.
+/// emoji as a black line drawing (black/svg/X.svg) and in colour (color/svg/X.svg) under the same name, and
+/// data/openmoji.json, which gives each emoji's Unicode order and skin tone.
 /// </summary>
 public sealed class OpenMojiPackage
 {
-    public sealed record Item(string Name, string LineDrawing, string Colour);
+    /// <param name="Order">Unicode's emoji order (OpenMoji's own extras, which have none, come last).</param>
+    /// <param name="SkinTone">Whether the emoji carries a skin-tone modifier.</param>
+    public sealed record Item(string Name, string LineDrawing, string Colour, int Order = int.MaxValue, bool SkinTone = false, string Annotation = "");
 
     private OpenMojiPackage(string version, IReadOnlyList<Item> emoji, int unpaired)
     {
@@ -33,12 +36,39 @@ public sealed class OpenMojiPackage
         if (black.Count == 0 || colour.Count == 0) throw new UserInputException($"{path} holds no black/svg and color/svg folders; is it the openmoji npm package?");
         var names = black.Keys.Intersect(colour.Keys).Order(StringComparer.Ordinal).ToArray();
         var version = files.TryGetValue("package.json", out var manifest) ? Version0(manifest) : "unknown";
-        return new OpenMojiPackage(version, names.Select(n => new Item(n, black[n], colour[n])).ToArray(), black.Count + colour.Count - 2 * names.Length);
+        var catalogue = files.TryGetValue("data/openmoji.json", out var data) ? Catalogue(data, path) : [];
+        var items = names.Select(n => catalogue.TryGetValue(n, out var entry)
+            ? new Item(n, black[n], colour[n], entry.Order, entry.SkinTone, entry.Annotation)
+            : new Item(n, black[n], colour[n])).ToArray();
+        return new OpenMojiPackage(version, items, black.Count + colour.Count - 2 * names.Length);
     }
 
     private static Dictionary<string, string> Svgs(Dictionary<string, string> files, string folder) =>
         files.Where(f => f.Key.StartsWith(folder, StringComparison.Ordinal) && f.Key.EndsWith(".svg", StringComparison.OrdinalIgnoreCase) && !f.Key[folder.Length..].Contains('/'))
             .ToDictionary(f => Path.GetFileNameWithoutExtension(f.Key), f => f.Value);
+
+    private static Dictionary<string, (int Order, bool SkinTone, string Annotation)> Catalogue(string json, string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var entries = new Dictionary<string, (int, bool, string)>(StringComparer.Ordinal);
+            foreach (var emoji in document.RootElement.EnumerateArray())
+            {
+                if (!emoji.TryGetProperty("hexcode", out var hexcode) || hexcode.GetString() is not { } name) continue;
+                var order = emoji.TryGetProperty("order", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetInt32() : int.MaxValue;
+                var skinTone = emoji.TryGetProperty("skintone", out var tone) && (tone.ValueKind == JsonValueKind.Number || tone.GetString() is { Length: > 0 });
+                var annotation = emoji.TryGetProperty("annotation", out var a) ? a.GetString() ?? "" : "";
+                entries[name] = (order, skinTone, annotation);
+            }
+
+            return entries;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new UserInputException($"{path}: data/openmoji.json is not OpenMoji's emoji list ({e.Message})", e);
+        }
+    }
 
     private static string Version0(string manifest)
     {
@@ -87,5 +117,5 @@ public sealed class OpenMojiPackage
             .ToDictionary(f => f.Relative, f => File.ReadAllText(f.Full), StringComparer.Ordinal);
     }
 
-    private static bool Wanted(string name) => name == "package.json" || name.StartsWith("black/svg/", StringComparison.Ordinal) || name.StartsWith("color/svg/", StringComparison.Ordinal);
+    private static bool Wanted(string name) => name is "package.json" or "data/openmoji.json" || name.StartsWith("black/svg/", StringComparison.Ordinal) || name.StartsWith("color/svg/", StringComparison.Ordinal);
 }

@@ -24,9 +24,11 @@ public sealed class SplitWriter
 
     public int Written => perSplit.Values.Sum();
 
-    public void Write(string name, Image<Rgb24> a, Image<Rgb24> b)
+    public void Write(string name, Image<Rgb24> a, Image<Rgb24> b) => Write(name, a, b, DatasetSplit.Of(name));
+
+    /// <summary>Writes into a given split: for variants of one item, which must all land where the item's name hashes to.</summary>
+    public void Write(string name, Image<Rgb24> a, Image<Rgb24> b, string split)
     {
-        var split = DatasetSplit.Of(name);
         using var pair = new Image<Rgb24>(a.Width + b.Width, Math.Max(a.Height, b.Height));
         pair.Mutate(c => c.DrawImage(a, new Point(0, 0), 1f).DrawImage(b, new Point(a.Width, 0), 1f));
         pair.SaveAsPng(Path.Combine(output, split, name + ".png"));
