@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Pix2Pix.Training.Evaluation;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
 
 namespace Pix2Pix.Training.Tests;
@@ -53,6 +55,35 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Lab_conversion_matches_known_values()
+    {
+        Assert.Equal((100.0, 0.0, 0.0), Round(LabHistograms.Lab(new Rgb24(255, 255, 255))));
+        Assert.Equal((0.0, 0.0, 0.0), Round(LabHistograms.Lab(new Rgb24(0, 0, 0))));
+        Assert.Equal((53.2, 80.1, 67.2), Round(LabHistograms.Lab(new Rgb24(255, 0, 0))));   // sRGB red, D65
+        Assert.Equal((87.7, -86.2, 83.2), Round(LabHistograms.Lab(new Rgb24(0, 255, 0))));
+    }
+
+    [Fact]
+    public void Histogram_intersection_is_one_for_the_same_colours_and_falls_as_they_part()
+    {
+        Image<Rgb24> Solid(byte r, byte g, byte b, int width) => new(width, 8, new Rgb24(r, g, b));
+        var (target, same, greyed, halfGreyed) = (new LabHistograms(), new LabHistograms(), new LabHistograms(), new LabHistograms());
+        using (var red = Solid(210, 47, 39, 16)) target.Add(red);
+        using (var red = Solid(210, 47, 39, 4)) same.Add(red);          // fewer pixels, same distribution
+        using (var grey = Solid(140, 140, 140, 16)) greyed.Add(grey);
+        using (var red = Solid(210, 47, 39, 8)) halfGreyed.Add(red);
+        using (var grey = Solid(140, 140, 140, 8)) halfGreyed.Add(grey);
+
+        Assert.Equal(new ColourIntersection(1, 1, 1), same.Intersect(target));
+        var grey0 = greyed.Intersect(target);
+        Assert.Equal(0, grey0.A, 6);                                       // red's a is far from grey's 0
+        Assert.Equal(0, grey0.B, 6);
+        Assert.Equal(0.5, halfGreyed.Intersect(target).A, 6);
+    }
+
+    private static (double, double, double) Round((double L, double A, double B) lab) => (Math.Round(lab.L, 1), Math.Round(lab.A, 1), Math.Round(lab.B, 1));
+
+    [Fact]
     public void Evaluate_writes_metrics_for_the_model_and_the_identity_baseline_and_a_gallery()
     {
         var result = Cli.Run(["evaluate", "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"], .. run.Checkpoint]);
@@ -68,8 +99,11 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
             Assert.InRange(summary.GetProperty("l1").GetDouble(), 0, 1);
             Assert.InRange(summary.GetProperty("ssim").GetDouble(), -1, 1);
             Assert.True(summary.GetProperty("sharpness_ratio").GetDouble() > 0);
+            var colours = metrics.RootElement.GetProperty(who + "_colours");
+            foreach (var channel in new[] { "l", "a", "b" }) Assert.InRange(colours.GetProperty(channel).GetDouble(), 0, 1);
         }
 
+        Assert.Contains("histogram ∩ L", result.Output);
         Assert.True(File.Exists(Path.Combine(folder, "index.html")));
     }
 

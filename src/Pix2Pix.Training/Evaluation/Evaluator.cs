@@ -10,7 +10,8 @@ using static TorchSharp.torch;
 namespace Pix2Pix.Training.Evaluation;
 
 /// <summary>Mean scores of a model, and of the identity baseline (the input itself as the answer), over a split.</summary>
-public sealed record EvaluationReport(string Model, string Split, int Images, Summary Generator, Summary Identity);
+/// <param name="GeneratorColours">The paper's colour measure: histogram intersection of the outputs' L, a, b distributions with the targets'.</param>
+public sealed record EvaluationReport(string Model, string Split, int Images, Summary Generator, Summary Identity, ColourIntersection GeneratorColours, ColourIntersection IdentityColours);
 
 public sealed record Summary(double L1, double Psnr, double Ssim, double SharpnessRatio, double Colourfulness, double TargetColourfulness)
 {
@@ -26,15 +27,19 @@ public static class Evaluator
     {
         var generator = new List<ImageScores>();
         var identity = new List<ImageScores>();
+        var (inputs, outputs, targets) = (new LabHistograms(), new LabHistograms(), new LabHistograms());
         TestRun.Write(runner, files, swap, output, $"{model}: {split}", (a, fake, b) =>
         {
             using var scope = NewDisposeScope();
             var target = UnitTensor(b);
             generator.Add(ImageMetrics.Score(UnitTensor(fake), target));
             identity.Add(ImageMetrics.Score(UnitTensor(a), target));
+            inputs.Add(a);
+            outputs.Add(fake);
+            targets.Add(b);
         });
 
-        var report = new EvaluationReport(model, split, files.Count, Summary.Mean(generator), Summary.Mean(identity));
+        var report = new EvaluationReport(model, split, files.Count, Summary.Mean(generator), Summary.Mean(identity), outputs.Intersect(targets), inputs.Intersect(targets));
         File.WriteAllText(Path.Combine(output, "metrics.json"), JsonSerializer.Serialize(report, Training.RunRecord.Json));
         return report;
     }
