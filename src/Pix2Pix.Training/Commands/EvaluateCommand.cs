@@ -29,9 +29,11 @@ internal static class EvaluateCommand
             using var _ = runner;
             var target = Path.Combine(result.GetValue(resultsDir)!, name, $"evaluate_{split}_{label}");
             var report = Evaluator.Run(runner, files, swap, name, split, target);
-            output.WriteLine($"{report.Images} images of {split}          L1      PSNR   SSIM   sharpness  colourfulness (target)  histogram ∩ L    a      b");
-            output.WriteLine($"  {name,-24} {report.Generator.L1,7:F4} {report.Generator.Psnr,7:F2} {report.Generator.Ssim,6:F3} {report.Generator.SharpnessRatio,9:F3} {report.Generator.Colourfulness,8:F1} ({report.Generator.TargetColourfulness:F1})  {report.GeneratorColours.L,14:F3} {report.GeneratorColours.A,6:F3} {report.GeneratorColours.B,6:F3}");
-            output.WriteLine($"  {"identity (input as output)",-24} {report.Identity.L1,7:F4} {report.Identity.Psnr,7:F2} {report.Identity.Ssim,6:F3} {report.Identity.SharpnessRatio,9:F3} {report.Identity.Colourfulness,8:F1}         {report.IdentityColours.L,14:F3} {report.IdentityColours.A,6:F3} {report.IdentityColours.B,6:F3}");
+            const string identity = "identity (input as output)";
+            var width = Math.Max(identity.Length, name.Length);
+            output.WriteLine($"  {$"{report.Images} {(report.Images == 1 ? "image" : "images")} of {split}".PadRight(width)}      L1    PSNR   SSIM sharpness colourfulness (target)  histogram ∩ L      a      b");
+            output.WriteLine($"  {name.PadRight(width)} {report.Generator.L1,7:F4} {report.Generator.Psnr,7:F2} {report.Generator.Ssim,6:F3} {report.Generator.SharpnessRatio,9:F3} {report.Generator.Colourfulness,13:F1} {$"({report.Generator.TargetColourfulness:F1})",8} {report.GeneratorColours.L,14:F3} {report.GeneratorColours.A,6:F3} {report.GeneratorColours.B,6:F3}");
+            output.WriteLine($"  {identity.PadRight(width)} {report.Identity.L1,7:F4} {report.Identity.Psnr,7:F2} {report.Identity.Ssim,6:F3} {report.Identity.SharpnessRatio,9:F3} {report.Identity.Colourfulness,13:F1}         {report.IdentityColours.L,14:F3} {report.IdentityColours.A,6:F3} {report.IdentityColours.B,6:F3}");
             output.WriteLine($"wrote {Path.Combine(target, "metrics.json")} and {Path.Combine(target, "index.html")}");
             return 0;
         });
