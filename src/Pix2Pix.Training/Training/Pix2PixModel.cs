@@ -24,6 +24,7 @@ public sealed class Pix2PixModel : IDisposable
 
     public Pix2PixModel(NetworkOptions network, TrainOptions train)
     {
+        if (train.FastStep) NativeHeap.KeepFreedMemory();
         Network = network;
         Generator = Networks.CreateGenerator(network);
         Discriminator = Networks.CreateDiscriminator(network);
