@@ -19,6 +19,7 @@ app.UseSketchPad();
 app.MapTranslateApi();
 app.MapModelsApi();
 app.MapHealthEndpoints();
+app.MapMetricsEndpoint();
 
 await app.RunAsync();
 return 0;

@@ -7,13 +7,32 @@ namespace Pix2Pix.Api.Extensions;
 
 public static class ObservabilityExtensions
 {
-    /// <summary>Traces and metrics (ASP.NET Core, runtime, the service's own); exported by OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.</summary>
+    /// <summary>
+    /// Traces and metrics (ASP.NET Core, runtime, the service's own); exported by OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT
+    /// is set, and scraped in Prometheus' text format at /metrics unless Metrics:PrometheusEnabled is false.
+    /// </summary>
     public static IHostApplicationBuilder AddObservability(this IHostApplicationBuilder builder)
     {
+        var options = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
+        builder.Services.AddSingleton(options);
         var otel = builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(Pix2PixTelemetry.Name))
-            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter(Pix2PixTelemetry.Name));
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter(Pix2PixTelemetry.Name);
+                if (options.PrometheusEnabled) metrics.AddPrometheusExporter();
+            });
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
         return builder;
+    }
+
+    /// <summary>GET /metrics (or Metrics:PrometheusPath), on Metrics:PrometheusPort only when one is set; not in Swagger.</summary>
+    public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<MetricsOptions>();
+        if (!options.PrometheusEnabled) return app;
+        var endpoint = app.MapPrometheusScrapingEndpoint(options.PrometheusPath).ExcludeFromDescription();
+        if (options.PrometheusPort > 0) endpoint.RequireHost($"*:{options.PrometheusPort}");
+        return app;
     }
 }

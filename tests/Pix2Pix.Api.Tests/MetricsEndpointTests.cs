@@ -1,0 +1,53 @@
+using System.Net;
+
+namespace Pix2Pix.Api.Tests;
+
+/// <summary>GET /metrics: the service's instruments in Prometheus' text format, for scrapers and autoscalers.</summary>
+public class MetricsEndpointTests
+{
+    [Fact]
+    public async Task Metrics_are_served_in_the_Prometheus_text_format_with_the_services_instruments()
+    {
+        await using var factory = new ServiceFactory();
+        var client = await factory.ReadyClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(64, 64)))).StatusCode);
+
+        var text = "";
+        for (var attempt = 0; attempt < 20 && !text.Contains("pix2pix_translate_duration_milliseconds_count"); attempt++)
+        {
+            using var response = await client.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+            text = await response.Content.ReadAsStringAsync();
+            await Task.Delay(100);
+        }
+
+        foreach (var series in new[] { "# TYPE pix2pix_queue_depth gauge", "pix2pix_translate_duration_milliseconds_count{", "pix2pix_inference_duration_milliseconds_bucket{",
+                     "pix2pix_batch_size_sum{", "pix2pix_queue_wait_milliseconds_count{", "http_server_active_requests{", "http_server_request_duration_seconds_count{" })
+        {
+            Assert.Contains(series, text);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_can_be_turned_off()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Metrics:PrometheusEnabled"] = "false" });
+        var client = await factory.ReadyClientAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_moved_to_another_port_or_path_are_not_answered_on_the_service_port()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Metrics:PrometheusPort"] = "9464", ["Metrics:PrometheusPath"] = "/internal/metrics" });
+        var client = await factory.ReadyClientAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/internal/metrics")).StatusCode);
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, "/internal/metrics");
+        scrape.Headers.Host = "localhost:9464";
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(scrape)).StatusCode);
+    }
+}
