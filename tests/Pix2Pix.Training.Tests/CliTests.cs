@@ -196,3 +196,44 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         Assert.DoesNotContain("Exception", result.Error);
     }
 }
+
+/// <summary>The training CLI as its own process, for what only a process shows: signals and exit codes.</summary>
+public class TrainingProcessTests
+{
+    [Theory]
+    [InlineData(2)]    // SIGINT: Ctrl+C
+    [InlineData(15)]   // SIGTERM: docker stop, a deleted Kubernetes Job
+    public async Task A_signal_stops_training_after_the_current_step_with_its_message_on_its_own_line_and_exit_code_130(int signal)
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 4, 128, 128);
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "pix2pix.dll"), "train", "--dataroot", temp["data"], "--name", "signal", "--checkpoints_dir", temp["runs"],
+                "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--n_epochs", "1000", "--n_epochs_decay", "0", "--print_freq", "1" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var lines = new List<string>();
+        string? line;
+        while ((line = await process.StandardOutput.ReadLineAsync()) is not null)
+        {
+            lines.Add(line);
+            if (line.StartsWith("end of epoch 2/", StringComparison.Ordinal)) break;
+        }
+
+        Assert.Equal(0, Kill(process.Id, signal));
+        lines.AddRange((await process.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains(lines, l => l.StartsWith("stopped in epoch 3 at step", StringComparison.Ordinal) || l.StartsWith("end of epoch 3/", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("trained ", StringComparison.Ordinal));
+        Assert.Equal("", await process.StandardError.ReadToEndAsync());
+        Assert.True(File.Exists(temp["runs/signal/latest_state.json"]));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+}

@@ -26,6 +26,20 @@ public class TrainingTests
     }
 
     [Fact]
+    public void On_a_terminal_a_message_after_the_live_progress_line_starts_a_line_of_its_own()
+    {
+        using var output = new StringWriter();
+        var progress = new ProgressReporter(output, printFrequency: 100, totalEpochs: 2, batchesPerEpoch: 10, interactive: true);
+
+        progress.Step(1, 3, 1, new StepLosses(1, 2, 3, 4), 4);
+        progress.Line("stopped in epoch 1 at step 4");
+
+        var text = output.ToString();
+        Assert.StartsWith("\repoch 1/2 step 4/10", text);
+        Assert.EndsWith("\nstopped in epoch 1 at step 4" + Environment.NewLine, text);
+    }
+
+    [Fact]
     public void A_resumed_run_takes_exactly_the_steps_an_uninterrupted_run_takes()
     {
         using var temp = new TempFolder();

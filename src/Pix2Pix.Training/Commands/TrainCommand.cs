@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Pix2Pix.Training.Training;
 
 namespace Pix2Pix.Training.Commands;
@@ -6,6 +7,9 @@ namespace Pix2Pix.Training.Commands;
 /// <summary>`train`: the paper's training on aligned A|B pairs, with checkpoints, samples and loss curves in the run folder.</summary>
 internal static class TrainCommand
 {
+    /// <summary>The exit code of a run stopped by a signal: 128 + SIGINT, as shells report it.</summary>
+    public const int Interrupted = 130;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("train", "Train pix2pix on DATAROOT/train (A|B pairs)");
@@ -17,23 +21,20 @@ internal static class TrainCommand
         {
             var trainOptions = train.Bind(result, run.Name(result), run.CheckpointsDir(result));
             var trainer = new Trainer(network.Bind(result), data.Bind(result, "train"), trainOptions, output, interactive: !Console.IsOutputRedirected && output == Console.Out);
+            // Ctrl+C (SIGINT) or SIGTERM (docker stop, a Kubernetes Job deleted): finish the current step, keep the last
+            // complete epoch, and exit with the shell's code for an interrupted command.
             using var cancellation = new CancellationTokenSource();
-            ConsoleCancelEventHandler stop = (_, e) =>
+            void Stop(PosixSignalContext context)
             {
-                e.Cancel = true;
+                context.Cancel = true;
                 cancellation.Cancel();
-            };
-            Console.CancelKeyPress += stop;
-            try
-            {
-                var outcome = trainer.Run(cancellation.Token);
-                output.WriteLine($"trained {outcome.Steps} steps at {outcome.ImagesPerSecond:F2} img/s; last complete epoch {outcome.LastCompletedEpoch}");
-                return 0;
             }
-            finally
-            {
-                Console.CancelKeyPress -= stop;
-            }
+
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            var outcome = trainer.Run(cancellation.Token);
+            output.WriteLine($"trained {outcome.Steps} steps at {outcome.ImagesPerSecond:F2} img/s; last complete epoch {outcome.LastCompletedEpoch}");
+            return cancellation.IsCancellationRequested && outcome.Interrupted ? Interrupted : 0;
         });
         return command;
     }

@@ -11,6 +11,7 @@ public sealed class ProgressReporter(TextWriter output, int printFrequency, int 
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private long images;
     private TimeSpan excluded;
+    private bool midLine;
 
     /// <summary>Training throughput: images over the time spent on steps (checkpoint writing excluded).</summary>
     public double ImagesPerSecond => images / Math.Max((clock.Elapsed - excluded).TotalSeconds, 1e-9);
@@ -30,11 +31,15 @@ public sealed class ProgressReporter(TextWriter output, int printFrequency, int 
             + $" | {ImagesPerSecond:F2} img/s | ETA {Format(eta)}";
         if (interactive) output.Write("\r" + line.PadRight(120) + (last ? "\n" : ""));
         else output.WriteLine(line);
+        midLine = interactive && !last;
         output.Flush();
     }
 
+    /// <summary>A message on a line of its own, below the live progress line if one is showing.</summary>
     public void Line(string text)
     {
+        if (midLine) output.WriteLine();
+        midLine = false;
         output.WriteLine(text);
         output.Flush();
     }
