@@ -19,5 +19,18 @@ internal static class CommandAction
                 error.WriteLine($"pix2pix {command.Name}: {e.Message}");
                 return UserError;
             }
+            catch (Exception e) when (NativeLibraryMissing(e))
+            {
+                error.WriteLine($"pix2pix {command.Name}: TorchSharp's native library cannot load on this host (it needs libstdc++ with GLIBCXX_3.4.32, "
+                    + "as on Debian 13, Ubuntu 24.04 or newer); run the CLI through scripts/pix2pix, which provides one on older hosts");
+                return UserError;
+            }
         });
+
+    private static bool NativeLibraryMissing(Exception e) => e switch
+    {
+        DllNotFoundException missing => missing.Message.Contains("LibTorchSharp", StringComparison.Ordinal),
+        TypeInitializationException { InnerException: { } inner } => NativeLibraryMissing(inner),
+        _ => false,
+    };
 }
