@@ -127,6 +127,34 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void An_exported_model_letterboxes_a_picture_that_is_not_square_as_the_service_does()
+    {
+        var onnx = run.Temp["letterbox/tiny.onnx"];
+        Assert.Equal(0, Cli.Run(["export", .. run.Checkpoint, "--output", onnx]).ExitCode);
+        using var translator = Inference.OnnxTranslator.Open(onnx);
+        using var wide = new Image<Rgb24>(256, 64, new Rgb24(255, 255, 255));
+        for (var y = 16; y < 48; y++)
+        for (var x = 96; x < 160; x++) wide[x, y] = new Rgb24(20, 40, 200);
+
+        using var output = translator.Translate(wide);
+
+        // The service's steps by hand: fit without distortion (padded with the border's colour), translate, cut out, scale back.
+        var (canvas, content) = Pix2Pix.Contracts.Letterbox.Fit(wide, translator.NativeSize);
+        Assert.Equal(new Rectangle(0, 48, 128, 32), content);
+        using (canvas)
+        using (var translated = translator.TranslateNative(canvas))
+        using (var expected = Pix2Pix.Contracts.Letterbox.Restore(translated, content, wide.Size()))
+        {
+            Assert.Equal((256, 64), (output.Width, output.Height));
+            for (var y = 0; y < 64; y += 7)
+            for (var x = 0; x < 256; x += 11)
+            {
+                Assert.Equal(expected[x, y], output[x, y]);
+            }
+        }
+    }
+
+    [Fact]
     public void Evaluate_wants_either_a_run_or_an_exported_model()
     {
         var neither = Cli.Run("evaluate", "--dataroot", run.Temp["data"]);

@@ -60,11 +60,12 @@ public class OnnxExportTests : IClassFixture<CliTests.TrainedRun>
         Assert.Equal(0, Cli.Run(["translate", "--input", source, "--output", run.Temp["same/torch.png"], .. run.Checkpoint]).ExitCode);
 
         using var image = Image.Load<Rgb24>(source);
-        using var native = image.Clone(c => c.Resize(128, 128, KnownResamplers.Bicubic));
+        var (native, content) = Letterbox.Fit(image, 128);   // the service's steps
         using var session = OnnxSessions.Open(onnx);
         var values = OnnxSessions.Run(session, PixelConventions.ToPlanar(native), [1, 3, 128, 128]);
-        using var translated = PixelConventions.FromPlanar(values, 3, 128, 128);
-        translated.Mutate(c => c.Resize(image.Width, image.Height, KnownResamplers.Bicubic));
+        native.Dispose();
+        using var output = PixelConventions.FromPlanar(values, 3, 128, 128);
+        using var translated = Letterbox.Restore(output, content, image.Size());
         using var fromTorch = Image.Load<Rgb24>(run.Temp["same/torch.png"]);
 
         var worst = 0;

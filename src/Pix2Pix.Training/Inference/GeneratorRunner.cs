@@ -11,7 +11,7 @@ namespace Pix2Pix.Training.Inference;
 /// <summary>
 /// Runs a trained generator for users: dropout off (deterministic), batch norm as chosen
 /// (<see cref="NormalizationAtTest"/>, the paper's per-image statistics by default). Any image size:
-/// it is resized to the native size, translated, and resized back.
+/// it is letterboxed to the native size, translated, and brought back, as the service does.
 /// </summary>
 public sealed class GeneratorRunner : ITranslator
 {

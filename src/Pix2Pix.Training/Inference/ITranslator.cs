@@ -1,6 +1,6 @@
+using Pix2Pix.Contracts;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace Pix2Pix.Training.Inference;
 
@@ -11,14 +11,17 @@ public interface ITranslator : IDisposable
 
     Image<Rgb24> Translate(Image<Rgb24> input);
 
-    /// <summary>Runs <paramref name="translate"/> on the image resized to <paramref name="nativeSize"/>² and brings the answer back to the input's size.</summary>
+    /// <summary>
+    /// Runs <paramref name="translate"/> on the image letterboxed to <paramref name="nativeSize"/>² and brings the answer back
+    /// to the input's size: the service's <see cref="Letterbox"/>, so what is tested and scored is what is served.
+    /// </summary>
     static Image<Rgb24> AtNativeSize(Image<Rgb24> input, int nativeSize, Func<Image<Rgb24>, Image<Rgb24>> translate)
     {
-        using var native = input.Width == nativeSize && input.Height == nativeSize
-            ? input.Clone()
-            : input.Clone(c => c.Resize(nativeSize, nativeSize, KnownResamplers.Bicubic));
-        var output = translate(native);
-        if (output.Size() != input.Size()) output.Mutate(c => c.Resize(input.Width, input.Height, KnownResamplers.Bicubic));
-        return output;
+        var (canvas, content) = Letterbox.Fit(input, nativeSize);
+        using (canvas)
+        using (var translated = translate(canvas))
+        {
+            return Letterbox.Restore(translated, content, input.Size());
+        }
     }
 }

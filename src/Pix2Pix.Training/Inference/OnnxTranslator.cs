@@ -8,7 +8,7 @@ namespace Pix2Pix.Training.Inference;
 /// <summary>
 /// An exported generator (.onnx with its model card in the metadata) run by ONNX Runtime on the CPU, exactly
 /// what the service serves: so `evaluate --model` scores the committed file, not the checkpoint it came from.
-/// Images are resized to the card's native size and back, as <see cref="GeneratorRunner"/> does.
+/// Images are letterboxed to the card's native size and back (<see cref="Letterbox"/>), as the service does.
 /// </summary>
 public sealed class OnnxTranslator : ITranslator
 {
@@ -53,7 +53,10 @@ public sealed class OnnxTranslator : ITranslator
         }
     }
 
-    public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, native =>
+    public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, TranslateNative);
+
+    /// <summary>The generator alone, on an image of its native size.</summary>
+    public Image<Rgb24> TranslateNative(Image<Rgb24> native)
     {
         var size = NativeSize;
         var values = PixelConventions.ToPlanar(native, Card.InputChannels);
@@ -61,7 +64,7 @@ public sealed class OnnxTranslator : ITranslator
         using var options = new RunOptions();
         using var results = session.Run(options, [inputName], [tensor], session.OutputNames);
         return PixelConventions.FromPlanar(results[0].GetTensorDataAsSpan<float>(), Card.OutputChannels, size, size);
-    });
+    }
 
     public void Dispose() => session.Dispose();
 }

@@ -2,12 +2,13 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
-namespace Pix2Pix.Api.Imaging;
+namespace Pix2Pix.Contracts;
 
 /// <summary>
 /// Brings an image of any size to the model's square native size without distorting it: scaled to fit,
 /// centred, and padded with the image's own background colour (the median of its border); afterwards
-/// the content region is cut out of the translation and scaled back to the original size.
+/// the content region is cut out of the translation and scaled back to the original size. The service does this
+/// to every request and `evaluate --model` to every image it scores, so a score is of what the service serves.
 /// </summary>
 public static class Letterbox
 {
