@@ -11,43 +11,29 @@ namespace Pix2Pix.Training.Tests;
 public class FastStepTests
 {
     [Theory]
-    [InlineData(32, 64, 32, 2, true)]   // 16×16 output
-    [InlineData(16, 24, 16, 1, true)]   // 15×15 output, stride 1 (the PatchGAN's fourth layer)
-    [InlineData(64, 64, 2, 2, true)]    // 1×1 output (the U-Net's innermost level)
-    [InlineData(8, 16, 64, 2, false)]   // 32×32 output: left to LibTorch
-    public void A_matrix_product_convolution_gives_LibTorchs_output_and_gradients(int inputs, int outputs, int side, int stride, bool matrixProduct)
+    [InlineData(false, 32, 64, 32, 2, true)]   // 16×16 output
+    [InlineData(false, 16, 24, 16, 1, true)]   // 15×15 output, stride 1 (the PatchGAN's fourth layer)
+    [InlineData(false, 64, 64, 2, 2, true)]    // 1×1 output (the U-Net's innermost level)
+    [InlineData(false, 8, 16, 64, 2, false)]   // 32×32 output: left to LibTorch
+    [InlineData(true, 64, 32, 1, 2, true)]     // transposed: 2×2 output
+    [InlineData(true, 64, 32, 4, 2, true)]
+    [InlineData(true, 32, 16, 8, 2, true)]     // 16×16 output: the largest done as a matrix product
+    [InlineData(true, 16, 8, 16, 2, false)]    // 32×32 output: left to LibTorch
+    public void A_matrix_product_convolution_gives_LibTorchs_output_and_gradients(bool transposed, int inputs, int outputs, int side, int stride, bool matrixProduct)
     {
         manual_seed(5);
-        using var conv = nn.Conv2d(inputs, outputs, 4, stride: stride, padding: 1, bias: true);
-        conv.to(ScalarType.Float64);
+        using nn.Module<Tensor, Tensor> layer = transposed
+            ? nn.ConvTranspose2d(inputs, outputs, 4, stride: stride, padding: 1, bias: true)
+            : nn.Conv2d(inputs, outputs, 4, stride: stride, padding: 1, bias: true);
+        layer.to(ScalarType.Float64);
         using var scope = NewDisposeScope();
         var x = randn(2, inputs, side, side, dtype: ScalarType.Float64).requires_grad_(true);
 
-        var (expected, expectedGrads) = OutputAndGradients(conv, x, conv.forward);
-        var (actual, actualGrads) = OutputAndGradients(conv, x, y => ConvolutionMode.Exact.Forward(conv, y));
+        var (expected, expectedGrads) = OutputAndGradients(layer, x, layer.forward);
+        var (actual, actualGrads) = OutputAndGradients(layer, x, y => ConvolutionMode.Exact.Forward(layer, y));
 
-        Assert.Equal(matrixProduct, GemmConvolution.Conv(conv, x) is not null);
-        Assert.True(actual.allclose(expected, rtol: 1e-9, atol: 1e-9));
-        foreach (var (e, a) in expectedGrads.Zip(actualGrads)) Assert.True(a.allclose(e, rtol: 1e-9, atol: 1e-9));
-    }
-
-    [Theory]
-    [InlineData(64, 32, 1, true)]
-    [InlineData(64, 32, 4, true)]
-    [InlineData(32, 16, 8, true)]     // 16×16 output: the largest done as a matrix product
-    [InlineData(16, 8, 16, false)]    // 32×32 output: left to LibTorch
-    public void A_matrix_product_transposed_convolution_gives_LibTorchs_output_and_gradients(int inputs, int outputs, int side, bool matrixProduct)
-    {
-        manual_seed(6);
-        using var deconv = nn.ConvTranspose2d(inputs, outputs, 4, stride: 2, padding: 1, bias: true);
-        deconv.to(ScalarType.Float64);
-        using var scope = NewDisposeScope();
-        var x = randn(2, inputs, side, side, dtype: ScalarType.Float64).requires_grad_(true);
-
-        var (expected, expectedGrads) = OutputAndGradients(deconv, x, deconv.forward);
-        var (actual, actualGrads) = OutputAndGradients(deconv, x, y => ConvolutionMode.Exact.Forward(deconv, y));
-
-        Assert.Equal(matrixProduct, GemmConvolution.Deconv(deconv, x) is not null);
+        var usedMatrixProduct = layer is ConvTranspose2d deconv ? GemmConvolution.Deconv(deconv, x) is not null : GemmConvolution.Conv((Conv2d)layer, x) is not null;
+        Assert.Equal(matrixProduct, usedMatrixProduct);
         Assert.Equal(expected.shape, actual.shape);
         Assert.True(actual.allclose(expected, rtol: 1e-9, atol: 1e-9));
         foreach (var (e, a) in expectedGrads.Zip(actualGrads)) Assert.True(a.allclose(e, rtol: 1e-9, atol: 1e-9));
