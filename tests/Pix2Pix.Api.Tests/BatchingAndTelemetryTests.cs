@@ -56,16 +56,33 @@ public class BatchingAndTelemetryTests
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(64, 64)))).StatusCode);
         factory.Services.GetRequiredService<MeterProvider>().ForceFlush();
 
-        var names = factory.Spans.Select(s => s.DisplayName).ToArray();
-        Assert.Contains("decode", names);
-        Assert.Contains("queue wait", names);
-        Assert.Contains("inference", names);
-        Assert.Contains("encode", names);
-        var metrics = factory.Metrics.Select(m => m.Name).ToHashSet();
-        Assert.Contains("pix2pix.inference.duration", metrics);
-        Assert.Contains("pix2pix.translate.duration", metrics);
-        Assert.Contains("pix2pix.batch.size", metrics);
-        Assert.Contains("pix2pix.queue.depth", metrics);
+        // The inference span ends on the worker after the answer is handed over, and the exporters add to their lists
+        // from their own threads: read until everything is there.
+        var names = await EventuallyAsync(() => factory.Spans.Select(s => s.DisplayName), ["decode", "queue wait", "inference", "encode"]);
+        var metrics = await EventuallyAsync(() => factory.Metrics.Select(m => m.Name),
+            ["pix2pix.inference.duration", "pix2pix.translate.duration", "pix2pix.batch.size", "pix2pix.queue.depth"]);
+        Assert.Subset(names.ToHashSet(), new HashSet<string> { "decode", "queue wait", "inference", "encode" });
+        Assert.Subset(metrics.ToHashSet(), new HashSet<string> { "pix2pix.inference.duration", "pix2pix.translate.duration", "pix2pix.batch.size", "pix2pix.queue.depth" });
+    }
+
+    private static async Task<string[]> EventuallyAsync(Func<IEnumerable<string>> read, string[] wanted)
+    {
+        var seen = Array.Empty<string>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline; await Task.Delay(50))
+        {
+            try
+            {
+                seen = read().ToArray();
+            }
+            catch (InvalidOperationException)
+            {
+                continue; // the exporter added to the list while it was read
+            }
+
+            if (wanted.All(seen.Contains)) break;
+        }
+
+        return seen;
     }
 
     // The batch-size histogram as last exported (cumulative): how many batches, how many requests, the largest batch.

@@ -12,21 +12,19 @@ public class MetricsEndpointTests
         var client = await factory.ReadyClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(64, 64)))).StatusCode);
 
+        string[] expected = ["# TYPE pix2pix_queue_depth gauge", "pix2pix_translate_duration_milliseconds_count{", "pix2pix_inference_duration_milliseconds_bucket{",
+            "pix2pix_batch_size_sum{", "pix2pix_queue_wait_milliseconds_count{", "http_server_active_requests{", "http_server_request_duration_seconds_count{"];
         var text = "";
-        for (var attempt = 0; attempt < 20 && !text.Contains("pix2pix_translate_duration_milliseconds_count"); attempt++)
+        // Some series are recorded as a response completes: poll until all are there (or the deadline passes).
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline && !expected.All(text.Contains); await Task.Delay(100))
         {
             using var response = await client.GetAsync("/metrics");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
             text = await response.Content.ReadAsStringAsync();
-            await Task.Delay(100);
         }
 
-        foreach (var series in new[] { "# TYPE pix2pix_queue_depth gauge", "pix2pix_translate_duration_milliseconds_count{", "pix2pix_inference_duration_milliseconds_bucket{",
-                     "pix2pix_batch_size_sum{", "pix2pix_queue_wait_milliseconds_count{", "http_server_active_requests{", "http_server_request_duration_seconds_count{" })
-        {
-            Assert.Contains(series, text);
-        }
+        foreach (var series in expected) Assert.Contains(series, text);
     }
 
     [Fact]

@@ -22,6 +22,10 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
         {
             ["Inference:ModelsFolder"] = ModelsFolder,
             ["Inference:UseCuda"] = "false",
+            // The decode limits (2 s, one decode per core) would turn a slow moment of a busy 2-core test machine into a 422
+            // or 503 in tests about something else; the tests of those limits set their own.
+            ["Uploads:DecodeTimeoutMilliseconds"] = "30000",
+            ["Uploads:MaxConcurrentDecodes"] = "16",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) this.settings[key] = value;
     }

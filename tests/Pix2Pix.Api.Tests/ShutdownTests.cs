@@ -9,12 +9,18 @@ public class ShutdownTests
     [Fact]
     public async Task On_SIGTERM_admitted_requests_finish_with_whole_answers_and_the_process_exits_cleanly()
     {
-        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Shutdown__GracePeriodSeconds"] = "20" });
+        // Decodes neither time out nor wait for a slot here: this test is about the drain, not the decode limits.
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["Shutdown__GracePeriodSeconds"] = "20",
+            ["Uploads__DecodeTimeoutMilliseconds"] = "60000",
+            ["Uploads__MaxConcurrentDecodes"] = "24",
+        });
         var client = service.Client;
         var png = Pngs.Rgb(1500, 1500);
 
         var requests = Enumerable.Range(0, 24).Select(_ => Send(client, png)).ToArray();
-        await Task.Delay(300);
+        await AdmittedAsync(client);
         var signalled = Stopwatch.GetTimestamp();
         service.Signal("TERM");
         var results = await Task.WhenAll(requests);
@@ -28,9 +34,22 @@ public class ShutdownTests
         Assert.Contains(results, r => r.Outcome == Outcome.Whole && r.Status == HttpStatusCode.OK && r.CompletedAt > signalled);
     }
 
+    // Waits until the service holds admitted work: a request waiting for its batch (the queue-depth gauge above zero).
+    private static async Task AdmittedAsync(HttpClient client)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(20))
+        {
+            var metrics = await client.GetStringAsync("/metrics");
+            var depth = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("pix2pix_queue_depth{", StringComparison.Ordinal));
+            if (depth is not null && double.Parse(depth[(depth.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) > 0) return;
+        }
+
+        Assert.Fail("no request was admitted within 60 s");
+    }
+
     private enum Outcome { Whole, Refused, Broken }
 
-    // Whole: a complete PNG or a complete problem answer. Refused: never admitted (connection refused or
+    // Whole: a complete PNG. Refused: never admitted (a 503, or the connection refused or
     // closed before any answer began). Broken: an answer that began and did not end, or a PNG that does not decode.
     private static async Task<(Outcome Outcome, HttpStatusCode? Status, long CompletedAt)> Send(HttpClient client, byte[] png)
     {
@@ -51,10 +70,12 @@ public class ShutdownTests
             return (Outcome.Refused, null);
         }
 
+        // A 503 is a refusal whatever happens to its body: the server may reset the connection of a client still uploading.
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable) return (Outcome.Refused, response.StatusCode);
         try
         {
             var body = await response.Content.ReadAsByteArrayAsync();
-            if (response.StatusCode != HttpStatusCode.OK) return (response.StatusCode == HttpStatusCode.ServiceUnavailable ? Outcome.Whole : Outcome.Broken, response.StatusCode);
+            if (response.StatusCode != HttpStatusCode.OK) return (Outcome.Broken, response.StatusCode);
             using var image = Pngs.Decode(body);
             return (image.Width == 1500 ? Outcome.Whole : Outcome.Broken, response.StatusCode);
         }

@@ -220,7 +220,7 @@ public class TrainingProcessTests
         while ((line = await process.StandardOutput.ReadLineAsync()) is not null)
         {
             lines.Add(line);
-            if (line.StartsWith("end of epoch 2/", StringComparison.Ordinal)) break;
+            if (line.StartsWith("epoch 3/", StringComparison.Ordinal)) break;   // a step of epoch 3 is done: the signal lands mid-epoch
         }
 
         Assert.Equal(0, Kill(process.Id, signal));
@@ -229,6 +229,7 @@ public class TrainingProcessTests
 
         Assert.Equal(130, process.ExitCode);
         Assert.Contains(lines, l => l.StartsWith("stopped in epoch 3 at step", StringComparison.Ordinal) || l.StartsWith("end of epoch 3/", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("end of epoch 2/", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("trained ", StringComparison.Ordinal));
         Assert.Equal("", await process.StandardError.ReadToEndAsync());
         Assert.True(File.Exists(temp["runs/signal/latest_state.json"]));

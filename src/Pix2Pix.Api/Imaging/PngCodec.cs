@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Pix2Pix.Api.Inference;
@@ -51,7 +52,8 @@ public sealed class PngCodec : IDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(timeout);
         var token = deadline.Token;
-        var decoding = Task.Run(() => Decode(png, token), CancellationToken.None);
+        var started = Stopwatch.GetTimestamp();
+        var decoding = Task.Run(() => Decode(png, token, started), CancellationToken.None);
         var abandoned = 0;
         // The slot is given back when the decode really ends, not when the request gives up on it; a picture
         // that arrives after the request gave up is disposed here (Image.Dispose is idempotent).
@@ -74,16 +76,24 @@ public sealed class PngCodec : IDisposable
         }
     }
 
-    private Image<Rgb24> Decode(byte[] png, CancellationToken cancellation)
+    private Image<Rgb24> Decode(byte[] png, CancellationToken cancellation, long started)
     {
+        // The deadline is checked against the clock as well as the token: the timer that cancels the token needs a free
+        // thread-pool thread, and on a busy machine it can fire after a slow decode has already finished.
+        void Check()
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (Stopwatch.GetElapsedTime(started) > timeout) throw new OperationCanceledException("the decode overran its deadline");
+        }
+
         using var stream = new SKMemoryStream(png);
         using var codec = SKCodec.Create(stream, out var opened)
             ?? throw UploadRejected.Malformed($"The PNG could not be decoded ({Describe(opened)}).");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        cancellation.ThrowIfCancellationRequested();
+        Check();
         var result = codec.GetPixels(info, out var bytes);
         if (result != SKCodecResult.Success) throw UploadRejected.Malformed($"The PNG could not be decoded ({Describe(result)}).");
-        cancellation.ThrowIfCancellationRequested();
+        Check();
         using var decoded = Image.LoadPixelData<Rgba32>(configuration, MemoryMarshal.Cast<byte, Rgba32>(bytes), info.Width, info.Height);
         var opaque = new Image<Rgb24>(configuration, decoded.Width, decoded.Height, new Rgb24(255, 255, 255));
         opaque.Mutate(c => c.DrawImage(decoded, 1f));

@@ -45,6 +45,11 @@ function point(event) {
 let last = null;
 pad.addEventListener('pointerdown', event => {
   pad.setPointerCapture(event.pointerId);
+  // A new stroke makes any translation scheduled or under way stale: drop it; the stroke's end schedules the next.
+  clearTimeout(debounce);
+  inFlight?.abort();
+  inFlight = null;
+  result.dataset.state = 'drawing';
   snapshot();
   last = point(event);
   stroke(last, last, event.pressure);
@@ -78,8 +83,10 @@ function stroke(from, to, pressure) {
   ink.stroke();
 }
 
+// data-state on the result tells where it stands: drawing → scheduled → pending → done (or error).
 function scheduleTranslation(delay) {
   clearTimeout(debounce);
+  result.dataset.state = 'scheduled';
   debounce = setTimeout(translate, delay);
 }
 
