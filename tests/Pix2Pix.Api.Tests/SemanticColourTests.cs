@@ -46,9 +46,7 @@ public class SemanticColourTests(DefaultModelTests.Service service, ITestOutputH
 
             using var drawing = Image.Load<Rgb24>(path);
             using var picture = Image.Load<Rgb24>(await response.Content.ReadAsByteArrayAsync());
-            var regions = SketchRegions.Of(drawing);
-            var inside = regions.Inside.Select((isInside, i) => (isInside, i)).Where(p => p.isInside).Select(p => picture[p.i % picture.Width, p.i / picture.Width]);
-            var (got, share) = ColourNames.Dominant(inside);
+            var (got, share) = SketchRegions.Of(drawing).Fill(picture);
             results.Add((name, expected, got, share));
         }
 

@@ -155,6 +155,38 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Evaluate_scores_sketches_by_the_colour_of_their_fill_and_names_a_sketch_without_a_colour()
+    {
+        var folder = run.Temp["sketches"];
+        Directory.CreateDirectory(folder);
+        foreach (var name in new[] { "red-box", "blue-box" })
+        {
+            using var sketch = new Image<Rgb24>(128, 128, new Rgb24(255, 255, 255));
+            for (var i = 24; i < 104; i++)
+            for (var t = 0; t < 4; t++)
+            {
+                sketch[i, 24 + t] = sketch[i, 100 + t] = sketch[24 + t, i] = sketch[100 + t, i] = new Rgb24(0, 0, 0);
+            }
+
+            sketch.SaveAsPng(Path.Combine(folder, name + ".png"));
+        }
+
+        var result = Cli.Run(["evaluate", "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"], "--sketches", folder, .. run.Checkpoint]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("red-box", result.Output);
+        Assert.Contains("expected blue", result.Output);
+        Assert.Matches(@"[0-2] of 2 sketches in their colour", result.Output);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Temp["evaluation"], "tiny", "evaluate_test_latest", "sketch_colours.json")));
+        Assert.Equal(2, json.RootElement.GetProperty("sketches").GetInt32());
+
+        File.Copy(Path.Combine(folder, "red-box.png"), Path.Combine(folder, "box.png"));
+        var unnamed = Cli.Run(["evaluate", "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"], "--sketches", folder, .. run.Checkpoint]);
+        Assert.Equal(2, unnamed.ExitCode);
+        Assert.Contains("box.png: a sketch's name starts with its colour", unnamed.Error);
+    }
+
+    [Fact]
     public void Evaluate_wants_either_a_run_or_an_exported_model()
     {
         var neither = Cli.Run("evaluate", "--dataroot", run.Temp["data"]);

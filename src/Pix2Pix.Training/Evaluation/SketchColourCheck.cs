@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Pix2Pix.Contracts;
+using Pix2Pix.Training.Inference;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Training.Evaluation;
+
+/// <summary>One sketch's verdict: the colour family its fill should have and the one the model gave it.</summary>
+public sealed record SketchColour(string Sketch, ColourFamily Expected, ColourFamily Got, double Share)
+{
+    public bool Right => Got == Expected;
+}
+
+/// <summary>
+/// Colour by meaning: translates sketches named COLOUR-OBJECT.png (red-heart.png, …) and compares the hue family of the
+/// fill inside each one's closed shapes with COLOUR, as the service's SemanticColourTests do for the shipped model.
+/// </summary>
+public static class SketchColourCheck
+{
+    public static IReadOnlyList<SketchColour> Run(ITranslator translator, string folder)
+    {
+        if (!Directory.Exists(folder)) throw new UserInputException($"--sketches folder not found: {folder}");
+        var sketches = Directory.GetFiles(folder, "*.png").Order(StringComparer.Ordinal).ToArray();
+        if (sketches.Length == 0) throw new UserInputException($"no sketches (COLOUR-OBJECT.png) in {folder}");
+        return sketches.Select(path =>
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            var dash = name.IndexOf('-');
+            if (dash < 1 || !Enum.TryParse<ColourFamily>(name[..dash], ignoreCase: true, out var expected))
+            {
+                throw new UserInputException($"{path}: a sketch's name starts with its colour ({string.Join(", ", Enum.GetNames<ColourFamily>()).ToLowerInvariant()}), e.g. red-heart.png");
+            }
+
+            using var drawing = Image.Load<Rgb24>(path);
+            using var picture = translator.Translate(drawing);
+            var (got, share) = SketchRegions.Of(drawing).Fill(picture);
+            return new SketchColour(name, expected, got, share);
+        }).ToArray();
+    }
+
+    public static void Write(IReadOnlyList<SketchColour> results, string path) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(new { InTheirColour = results.Count(r => r.Right), Sketches = results.Count, Results = results }, Training.RunRecord.Json));
+}
