@@ -92,6 +92,17 @@ public class TrainingTests
     }
 
     [Fact]
+    public void Plots_have_a_bold_face_for_their_titles_and_axis_labels()
+    {
+        PlotFonts.Ensure();
+
+        // ScottPlot draws titles and axis labels bold; a family without a bold face leaves them out of the picture.
+        using var bold = ScottPlot.Fonts.GetTypeface(ScottPlot.Fonts.Default, bold: true, italic: false);
+        Assert.StartsWith("DejaVu Sans", bold.FamilyName);
+        Assert.True(bold.FontWeight >= (int)SkiaSharp.SKFontStyleWeight.Bold, $"weight {bold.FontWeight}");
+    }
+
+    [Fact]
     public void Training_steps_leave_no_tensor_alive()
     {
         using var temp = new TempFolder();

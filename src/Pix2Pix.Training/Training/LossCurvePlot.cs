@@ -20,7 +20,10 @@ public static class LossCurvePlot
             if (StepLosses.Names[i] == "G_L1") series.Axes.YAxis = plot.Axes.Right;
         }
 
+        plot.Title("Training losses");
         plot.Axes.Bottom.Label.Text = "step";
+        // Whole steps on the step axis, never 0.5.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Axes.Left.Label.Text = "GAN losses";
         plot.Axes.Right.Label.Text = "λ·L1";
         plot.ShowLegend();

@@ -18,6 +18,9 @@ public static class PlotFonts
         if (file is null) return false;
         const string name = "Pix2Pix plot font";
         ScottPlot.Fonts.AddFontFile(name, file);
+        // Titles and axis labels are bold: without a bold face of the family they are not drawn at all.
+        var bold = file.Replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf").Replace("-Regular.ttf", "-Bold.ttf").Replace("arial.ttf", "arialbd.ttf").Replace("Arial.ttf", "Arial Bold.ttf");
+        ScottPlot.Fonts.AddFontFile(name, File.Exists(bold) ? bold : file, bold: true);
         ScottPlot.Fonts.Default = name;
         return true;
     }
