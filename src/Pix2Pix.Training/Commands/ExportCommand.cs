@@ -24,8 +24,10 @@ internal static class ExportCommand
             var clock = Stopwatch.StartNew();
             var record = RunRecord.Load(run.RunDirectory(result));
             var label = run.Epoch(result);
-            using var generator = new CheckpointStore(run.RunDirectory(result)).LoadGenerator(record, label);
-            var card = Card(record, label, run.NormalizationAtTest(result), result.GetValue(fp16));
+            var store = new CheckpointStore(run.RunDirectory(result));
+            using var generator = store.LoadGenerator(record, label);
+            // The card names the epoch itself, not "latest", which means another epoch after more training.
+            var card = Card(record, store.EpochOf(label), run.NormalizationAtTest(result), result.GetValue(fp16));
             GeneratorExporter.Write(generator, card, path);
             output.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB) and {ModelCard.CardPath(path)} in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;

@@ -34,6 +34,14 @@ public sealed class CheckpointStore(string runDirectory)
     }
 
     /// <summary>Restores everything <see cref="Save"/> wrote, so training continues as if never stopped.</summary>
+    /// <summary>The epoch a checkpoint was saved at: a number label is its own; "latest" is read from its state (null for an imported run).</summary>
+    public string EpochOf(string label)
+    {
+        if (label != Latest || !Has(label)) return label;
+        var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(FilePath(label, "state.json")), RunRecord.Json);
+        return state?.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? label;
+    }
+
     public TrainingState Restore(string label, Pix2PixModel model)
     {
         if (!Has(label)) throw new UserInputException($"no '{label}' checkpoint in {runDirectory} to continue from");
