@@ -238,3 +238,19 @@ public class TrainingProcessTests
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);
 }
+
+public class CountedTests
+{
+    [Theory]
+    [InlineData(1, "1 image")]
+    [InlineData(0, "0 images")]
+    [InlineData(12, "12 images")]
+    public void Counts_read_as_a_person_writes_them(int count, string expected) => Assert.Equal(expected, Commands.Counted.Of(count, "image"));
+
+    [Fact]
+    public void An_irregular_plural_is_given()
+    {
+        Assert.Equal("2 sketches", Commands.Counted.Of(2, "sketch", "sketches"));
+        Assert.Equal("1 sketch", Commands.Counted.Of(1, "sketch", "sketches"));
+    }
+}

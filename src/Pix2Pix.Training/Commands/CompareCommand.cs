@@ -35,7 +35,7 @@ internal static class CompareCommand
                 using var grid = ComparisonGrid.Draw(picked, opened.Select(m => ((ITranslator)m, m.SwapsHalves)).ToArray(), across, side);
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
                 Training.AtomicFile.Write(path, p => grid.SaveAsPng(p));
-                output.WriteLine($"wrote {path}: {picked.Count} images, columns input | {string.Join(" | ", paths.Select(Path.GetFileNameWithoutExtension))} | target");
+                output.WriteLine($"wrote {path}: {Counted.Of(picked.Count, "image")}, columns input | {string.Join(" | ", paths.Select(Path.GetFileNameWithoutExtension))} | target");
                 output.WriteLine($"images: {string.Join(' ', picked.Select(Path.GetFileNameWithoutExtension))}");
             }
             finally

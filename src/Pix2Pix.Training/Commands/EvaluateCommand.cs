@@ -32,14 +32,14 @@ internal static class EvaluateCommand
             var report = Evaluator.Run(runner, files, swap, name, split, target);
             const string identity = "identity (input as output)";
             var width = Math.Max(identity.Length, name.Length);
-            output.WriteLine($"  {$"{report.Images} {(report.Images == 1 ? "image" : "images")} of {split}".PadRight(width)}      L1    PSNR   SSIM sharpness colourfulness (target)  histogram ∩ L      a      b");
+            output.WriteLine($"  {$"{Counted.Of(report.Images, "image")} of {split}".PadRight(width)}      L1    PSNR   SSIM sharpness colourfulness (target)  histogram ∩ L      a      b");
             output.WriteLine($"  {name.PadRight(width)} {report.Generator.L1,7:F4} {report.Generator.Psnr,7:F2} {report.Generator.Ssim,6:F3} {report.Generator.SharpnessRatio,9:F3} {report.Generator.Colourfulness,13:F1} {$"({report.Generator.TargetColourfulness:F1})",8} {report.GeneratorColours.L,14:F3} {report.GeneratorColours.A,6:F3} {report.GeneratorColours.B,6:F3}");
             output.WriteLine($"  {identity.PadRight(width)} {report.Identity.L1,7:F4} {report.Identity.Psnr,7:F2} {report.Identity.Ssim,6:F3} {report.Identity.SharpnessRatio,9:F3} {report.Identity.Colourfulness,13:F1}         {report.IdentityColours.L,14:F3} {report.IdentityColours.A,6:F3} {report.IdentityColours.B,6:F3}");
             if (result.GetValue(sketches) is { } folder)
             {
                 var colours = SketchColourCheck.Run(runner, folder);
                 foreach (var c in colours) output.WriteLine($"  {c.Sketch,-26} expected {c.Expected.ToString().ToLowerInvariant(),-7} got {c.Got.ToString().ToLowerInvariant(),-7} ({c.Share:P0} of the fill){(c.Right ? "" : "  ✗")}");
-                output.WriteLine($"  {colours.Count(c => c.Right)} of {colours.Count} sketches in their colour");
+                output.WriteLine($"  {colours.Count(c => c.Right)} of {Counted.Of(colours.Count, "sketch", "sketches")} in their colour");
                 SketchColourCheck.Write(colours, Path.Combine(target, "sketch_colours.json"));
             }
 

@@ -32,7 +32,7 @@ internal static class TestCommand
             var files = ImageFiles.InSplit(result.GetValue(dataroot)!, result.GetValue(phase)!).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
             var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}");
             TestRun.Write(runner, files, swap, target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}");
-            output.WriteLine($"translated {files.Length} images into {Path.Combine(target, "index.html")}");
+            output.WriteLine($"translated {Counted.Of(files.Length, "image")} into {Path.Combine(target, "index.html")}");
             return 0;
         });
         return command;
