@@ -71,6 +71,43 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Test_in_the_other_direction_writes_beside_the_trained_directions_results_not_over_them()
+    {
+        var results = run.Temp["results-direction"];
+        Assert.Equal(0, Cli.Run(["test", "--dataroot", run.Temp["data"], "--results_dir", results, .. run.Checkpoint]).ExitCode);
+        var trained = Path.Combine(results, "tiny", "test_latest", "images", "pair_000_fake_B.png");
+        var before = File.ReadAllBytes(trained);
+
+        var reversed = Cli.Run(["test", "--dataroot", run.Temp["data"], "--results_dir", results, "--direction", "BtoA", .. run.Checkpoint]);
+
+        Assert.Equal(0, reversed.ExitCode);
+        Assert.Contains("test_latest_BtoA", reversed.Output);
+        Assert.True(File.Exists(Path.Combine(results, "tiny", "test_latest_BtoA", "index.html")));
+        Assert.Equal(before, File.ReadAllBytes(trained));
+    }
+
+    [Fact]
+    public void Dataset_folders_read_webp_and_tiff_images_too()
+    {
+        var folder = run.Temp["formats"];
+        Directory.CreateDirectory(folder);
+        using (var image = new Image<Rgb24>(8, 4, new Rgb24(200, 10, 10)))
+        {
+            image.SaveAsWebp(Path.Combine(folder, "a.webp"), new SixLabors.ImageSharp.Formats.Webp.WebpEncoder { FileFormat = SixLabors.ImageSharp.Formats.Webp.WebpFileFormatType.Lossless });
+            image.SaveAsTiff(Path.Combine(folder, "b.tif"));
+            image.SaveAsPng(Path.Combine(folder, "c.png"));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an image");
+
+        var files = Data.ImageFiles.In(folder);
+
+        Assert.Equal(["a.webp", "b.tif", "c.png"], files.Select(Path.GetFileName));
+        using var webp = Data.ImageFiles.Load(files[0]);
+        Assert.Equal(new Rgb24(200, 10, 10), webp[3, 2]);
+    }
+
+    [Fact]
     public void Translate_keeps_the_size_of_any_input_image()
     {
         using var input = new Image<Rgb24>(301, 77, new Rgb24(10, 200, 30));

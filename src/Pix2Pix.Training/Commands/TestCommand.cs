@@ -28,9 +28,12 @@ internal static class TestCommand
             using var _ = runner;
             var label = run.Epoch(result);
             var chosen = result.GetValue(direction);
-            var swap = (chosen is null ? record.Data?.Direction ?? Direction.AtoB : chosen == "BtoA" ? Direction.BtoA : Direction.AtoB) == Direction.BtoA;
+            var trained = record.Data?.Direction ?? Direction.AtoB;
+            var used = chosen is null ? trained : chosen == "BtoA" ? Direction.BtoA : Direction.AtoB;
+            var swap = used == Direction.BtoA;
             var files = ImageFiles.InSplit(result.GetValue(dataroot)!, result.GetValue(phase)!).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
-            var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}");
+            // A direction other than the trained one writes beside the usual results, never over them.
+            var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}{(used == trained ? "" : "_" + used)}");
             TestRun.Write(runner, files, swap, target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}");
             output.WriteLine($"translated {Counted.Of(files.Length, "image")} into {Path.Combine(target, "index.html")}");
             return 0;

@@ -6,7 +6,8 @@ namespace Pix2Pix.Training.Data;
 /// <summary>Finding and reading the image files of a dataset folder, with errors a user can act on.</summary>
 public static class ImageFiles
 {
-    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp"];
+    // What ImageSharp reads; anything else in a dataset folder is not an image of it.
+    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".tga"];
 
     public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
