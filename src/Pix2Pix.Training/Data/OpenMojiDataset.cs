@@ -135,7 +135,7 @@ public static class OpenMojiDataset
             AmbiguousFiles = ambiguousFiles,
             TrainingColours = written,
         };
-        File.WriteAllText(Path.Combine(output, "DATASET.md"), Describe(report, options));
+        File.WriteAllText(Path.Combine(output, "DATASET.md"), OpenMojiDatasetCard.Describe(report, options));
         return report;
     }
 
@@ -174,51 +174,4 @@ public static class OpenMojiDataset
     private static bool IsBlank(Image<Rgb24> image) => Pixels(image).All(p => p.R > 250 && p.G > 250 && p.B > 250);
 
     private static bool SameImage(Image<Rgb24> a, Image<Rgb24> b) => Pixels(a).AsSpan().SequenceEqual(Pixels(b));
-
-    private static string Describe(Report report, OpenMojiOptions options)
-    {
-        var text = new StringBuilder();
-        text.AppendLine("# OpenMoji sketch → picture");
-        text.AppendLine();
-        text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {options.Size}×{options.Size} from the");
-        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}).");
-        text.AppendLine();
-        SplitWriter.AppendTable(text, report.PerSplit);
-        text.AppendLine();
-        text.AppendLine("## One target per drawing");
-        text.AppendLine();
-        text.AppendLine($"The package's {report.Files} emoji hold {report.Drawings} distinct line drawings (identical pixels at {options.Size}×{options.Size});");
-        text.AppendLine($"{report.SharedDrawings} of them are shared by several emoji of different colours. One drawing with several targets teaches");
-        text.AppendLine("a model to paint their average, so each drawing keeps one: among the emoji without a skin-tone modifier, the first in");
-        text.AppendLine("Unicode's emoji order (OpenMoji's own extras come after Unicode's). Left out for it:");
-        text.AppendLine();
-        text.AppendLine($"- {report.SkinToneDropped} skin-tone variants (the drawing keeps its default, yellow, version);");
-        text.AppendLine($"- {report.OtherColoursDropped} other emoji that repeat a drawing in other colours (the heart outline keeps the red heart);");
-        text.AppendLine($"- {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing} emoji (the flag outlines): their lines say nothing of their colours.");
-        text.AppendLine();
-        text.AppendLine($"Also skipped: {report.Empty} with an empty drawing, {report.Identical} whose drawing equals its colour version, {report.Unreadable} that could not be rendered, {report.Unpaired} without a partner.");
-        text.AppendLine("The split is 90/5/5 by a SHA-256 hash of each kept emoji's file name, so it never changes, and all variants of a drawing");
-        text.AppendLine("stay in its split. Validation and test pairs are plain renderings, one per drawing.");
-        text.AppendLine();
-        text.AppendLine("## Augmentation and colour balance (training split)");
-        text.AppendLine();
-        text.AppendLine($"Each training drawing is written plain and as augmented variants: strokes {OpenMojiOptions.MinStroke}–{OpenMojiOptions.MaxStroke}× OpenMoji's width (log-uniform; the");
-        text.AppendLine($"sketch pad's pens are 0.2–1.25× at 128 px), the drawing scaled by {OpenMojiOptions.MinZoom}–1 and shifted within the room that leaves; the same");
-        text.AppendLine("style for both halves, so outlines stay aligned; seeded by name. Each drawing's colour family is the most common hue");
-        text.AppendLine("band of its colour version's fill (grey when little of it is saturated).");
-        text.AppendLine(options.Balance
-            ? $"Balancing: a drawing gets {options.Variants} × √(largest family / its family) pairs, at most {OpenMojiOptions.MaxBalance}× as many, so rare colours are seen more often."
-            : $"No balancing: every drawing gets {options.Variants} pairs.");
-        text.AppendLine();
-        text.AppendLine("| colour family | drawings | training pairs |");
-        text.AppendLine("| --- | --- | --- |");
-        foreach (var (family, (drawings, pairs)) in report.TrainingColours.OrderBy(f => f.Key)) text.AppendLine($"| {family.ToString().ToLowerInvariant()} | {drawings} | {pairs} |");
-        text.AppendLine();
-        text.AppendLine("## Licence and attribution");
-        text.AppendLine();
-        text.AppendLine("All emojis designed by OpenMoji – the open-source emoji and icon project (https://openmoji.org).");
-        text.AppendLine("License: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/). These renderings, and models");
-        text.AppendLine("trained on them, are shared under the same licence.");
-        return text.ToString();
-    }
 }
