@@ -64,9 +64,16 @@ public class ModelsAndHealthTests
 
         using var broken = JsonDocument.Parse(await client.GetStringAsync("/models/broken"));
         Assert.Equal("failed", broken.RootElement.GetProperty("state").GetString());
-        Assert.False(string.IsNullOrWhiteSpace(broken.RootElement.GetProperty("error").GetString()));
+        var error = broken.RootElement.GetProperty("error").GetString()!;
+        Assert.Contains("broken.onnx", error);                          // the client learns which file and why...
         var refused = await TranslateTests.AssertProblem(await client.PostAsync("/translate?model=broken", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.ServiceUnavailable, "failed to load");
         Assert.NotNull(refused);
+        foreach (var told in new[] { error, refused.Detail ?? "", await client.GetStringAsync("/models"), await (await client.GetAsync("/health/ready")).Content.ReadAsStringAsync() })
+        {
+            Assert.DoesNotContain(folder, told);                         // ...not where the server keeps it
+        }
+
+        Assert.Contains(factory.Logs.Entries, e => e.Message.Contains(Path.Combine(folder, "broken.onnx")));   // the log does
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate?model=good", TranslateTests.Raw(Pngs.Rgb(8, 8)))).StatusCode);
     }
 

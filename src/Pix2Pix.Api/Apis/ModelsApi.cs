@@ -27,5 +27,5 @@ public static class ModelsApi
             : Problems.Create(context, StatusCodes.Status404NotFound, "Unknown model", $"There is no model named '{name}'.");
 
     private static ModelDescription Describe(GeneratorModel model, ModelRegistry registry) =>
-        new(model.Name, model.Name == registry.DefaultName, model.State.ToString().ToLowerInvariant(), model.Provider, model.Sessions, model.Error, model.Card);
+        new(model.Name, model.Name == registry.DefaultName, model.State.ToString().ToLowerInvariant(), model.Provider, model.Sessions, model.PublicError, model.Card);
 }

@@ -38,7 +38,11 @@ public sealed class GeneratorModel : IAsyncDisposable
     public string Name { get; }
     public string Path { get; }
     public ModelState State { get; private set; } = ModelState.Loading;
+    /// <summary>Why the model cannot serve, whole (with its file's path): for the log.</summary>
     public string? Error { get; private set; }
+
+    /// <summary>Why the model cannot serve, for clients: without the server's paths.</summary>
+    public string? PublicError => Error is null ? null : ClientText.WithoutPaths(Error);
     public ModelCard? Card { get; private set; }
     public string? Provider { get; private set; }
     public int Sessions => sessions.Count;

@@ -21,7 +21,7 @@ public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uplo
         if (model.State != ModelState.Ready || card is null)
         {
             throw new ServiceUnavailable($"Model '{model.Name}' is not available",
-                model.State == ModelState.Failed ? $"Model '{model.Name}' failed to load: {model.Error}" : $"Model '{model.Name}' is still loading.",
+                model.State == ModelState.Failed ? $"Model '{model.Name}' failed to load: {model.PublicError}" : $"Model '{model.Name}' is still loading.",
                 model.State == ModelState.Failed ? 60 : 2);
         }
 

@@ -47,15 +47,16 @@ public sealed class ModelRegistry : IAsyncDisposable
 
     public GeneratorModel? Find(string name) => models.GetValueOrDefault(name);
 
-    /// <summary>Why the service is not ready, or null when the default model serves.</summary>
+    /// <summary>Why the service is not ready, or null when the default model serves; for clients, so without paths.</summary>
     public string? NotReadyReason()
     {
         if (Stopping) return "the service is shutting down";
         if (!Loaded) return "models are loading";
-        if (DefaultName is null) return $"no models (*.onnx) in {Folder}";
+        // Said to anonymous clients: no paths (the log names the folder).
+        if (DefaultName is null) return "no models (*.onnx) in the models folder";
         var model = Find(DefaultName);
-        if (model is null) return $"the default model '{DefaultName}' is not in {Folder}";
-        return model.State == ModelState.Ready ? null : $"the default model '{DefaultName}' failed to load: {model.Error}";
+        if (model is null) return $"the default model '{DefaultName}' is not in the models folder";
+        return model.State == ModelState.Ready ? null : $"the default model '{DefaultName}' failed to load: {model.PublicError}";
     }
 
     public async ValueTask DisposeAsync()
