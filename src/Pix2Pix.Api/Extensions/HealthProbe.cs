@@ -19,7 +19,9 @@ public static class HealthProbe
             return 1;
         }
 
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        // The probe asks this machine's own service: a self-signed certificate on an https-only service is no reason to fail.
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (request, _, _, _) => request.RequestUri?.IsLoopback == true };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
             using var response = await client.GetAsync(uri);
@@ -33,17 +35,33 @@ public static class HealthProbe
         }
     }
 
-    private static string DefaultTarget()
-    {
-        var url = Environment.GetEnvironmentVariable("ASPNETCORE_URLS")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .FirstOrDefault(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
-        if (url is not null)
-        {
-            var port = url.TrimEnd('/').Split(':').Last();
-            return $"http://127.0.0.1:{port}/health/ready";
-        }
+    private static string DefaultTarget() => Target(
+        Environment.GetEnvironmentVariable("ASPNETCORE_URLS"),
+        Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS"),
+        Environment.GetEnvironmentVariable("ASPNETCORE_HTTPS_PORTS"));
 
-        var ports = Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS")?.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return $"http://127.0.0.1:{ports?.FirstOrDefault() ?? "5000"}/health/ready";
+    /// <summary>
+    /// Where the service listens, as loopback: the first http (else https) address of ASPNETCORE_URLS in any form Kestrel
+    /// takes (http://+:8080, http://*:80, http://[::]:8080, http://localhost with its scheme's default port), else the first
+    /// of ASPNETCORE_HTTP_PORTS or ASPNETCORE_HTTPS_PORTS, else Kestrel's default 5000.
+    /// </summary>
+    public static string Target(string? urls, string? httpPorts, string? httpsPorts)
+    {
+        var addresses = (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(Parse).Where(u => u is not null).Select(u => u!).ToArray();
+        var chosen = addresses.FirstOrDefault(u => u.Scheme == Uri.UriSchemeHttp) ?? addresses.FirstOrDefault(u => u.Scheme == Uri.UriSchemeHttps);
+        if (chosen is not null) return $"{chosen.Scheme}://127.0.0.1:{chosen.Port}/health/ready";
+
+        static string? First(string? ports) => ports?.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        if (First(httpPorts) is { } http) return $"http://127.0.0.1:{http}/health/ready";
+        if (First(httpsPorts) is { } https) return $"https://127.0.0.1:{https}/health/ready";
+        return "http://127.0.0.1:5000/health/ready";
+    }
+
+    // Kestrel's wildcard hosts are not URI hosts: read them as localhost to get the scheme and port.
+    private static Uri? Parse(string address)
+    {
+        var normal = System.Text.RegularExpressions.Regex.Replace(address, @"^(?<scheme>https?://)(\+|\*|\[::\]|0\.0\.0\.0)(?=[:/]|$)", "${scheme}localhost");
+        return Uri.TryCreate(normal, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri : null;
     }
 }
