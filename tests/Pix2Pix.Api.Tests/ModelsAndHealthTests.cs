@@ -68,6 +68,8 @@ public class ModelsAndHealthTests
         Assert.Contains("broken.onnx", error);                          // the client learns which file and why...
         var refused = await TranslateTests.AssertProblem(await client.PostAsync("/translate?model=broken", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.ServiceUnavailable, "failed to load");
         Assert.NotNull(refused);
+        Assert.Contains("Retrying will not help", refused.Detail);
+        Assert.Null((await client.PostAsync("/translate?model=broken", TranslateTests.Raw(Pngs.Rgb(8, 8)))).Headers.RetryAfter);   // no promise of recovery
         foreach (var told in new[] { error, refused.Detail ?? "", await client.GetStringAsync("/models"), await (await client.GetAsync("/health/ready")).Content.ReadAsStringAsync() })
         {
             Assert.DoesNotContain(folder, told);                         // ...not where the server keeps it

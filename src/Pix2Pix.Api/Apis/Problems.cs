@@ -14,7 +14,7 @@ internal static class Problems
 
     public static ProblemHttpResult Unavailable(HttpContext context, Inference.ServiceUnavailable e)
     {
-        context.Response.Headers.RetryAfter = e.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (e.RetryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Create(context, StatusCodes.Status503ServiceUnavailable, e.Title, e.Message);
     }
 }

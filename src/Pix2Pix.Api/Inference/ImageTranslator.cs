@@ -20,9 +20,11 @@ public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uplo
         var card = model.Card;
         if (model.State != ModelState.Ready || card is null)
         {
-            throw new ServiceUnavailable($"Model '{model.Name}' is not available",
-                model.State == ModelState.Failed ? $"Model '{model.Name}' failed to load: {model.PublicError}" : $"Model '{model.Name}' is still loading.",
-                model.State == ModelState.Failed ? 60 : 2);
+            // A broken file stays broken until an operator replaces it: no Retry-After that promises otherwise.
+            throw model.State == ModelState.Failed
+                ? new ServiceUnavailable($"Model '{model.Name}' is not available",
+                    $"Model '{model.Name}' failed to load: {model.PublicError?.TrimEnd('.')}. Retrying will not help: the model file must be fixed or replaced (GET /models says what is wrong).", null)
+                : new ServiceUnavailable($"Model '{model.Name}' is not available", $"Model '{model.Name}' is still loading.", 2);
         }
 
         using var arrival = model.Announce();
