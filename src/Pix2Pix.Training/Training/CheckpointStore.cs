@@ -33,19 +33,15 @@ public sealed class CheckpointStore(string runDirectory)
         AtomicFile.WriteAllText(FilePath(label, "state.json"), JsonSerializer.Serialize(state, RunRecord.Json));
     }
 
-    /// <summary>Restores everything <see cref="Save"/> wrote, so training continues as if never stopped.</summary>
-    /// <summary>The epoch a checkpoint was saved at: a number label is its own; "latest" is read from its state (null for an imported run).</summary>
-    public string EpochOf(string label)
-    {
-        if (label != Latest || !Has(label)) return label;
-        var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(FilePath(label, "state.json")), RunRecord.Json);
-        return state?.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? label;
-    }
+    /// <summary>The epoch a checkpoint was saved at: a number label is its own; "latest" is read from its state (kept as "latest" for an imported run, which has none).</summary>
+    public string EpochOf(string label) =>
+        label == Latest && Has(label) ? State(label).Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) : label;
 
+    /// <summary>Restores everything <see cref="Save"/> wrote, so training continues as if never stopped.</summary>
     public TrainingState Restore(string label, Pix2PixModel model)
     {
         if (!Has(label)) throw new UserInputException($"no '{label}' checkpoint in {runDirectory} to continue from");
-        var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(FilePath(label, "state.json")), RunRecord.Json)!;
+        var state = State(label);
         LoadWeights(model.Generator, GeneratorPath(label), "generator");
         LoadWeights(model.Discriminator, FilePath(label, "net_D.dat"), "discriminator");
         model.OptimizerG.load_state_dict(FilePath(label, "optimizer_G.dat"));
@@ -53,6 +49,9 @@ public sealed class CheckpointStore(string runDirectory)
         using (var rng = tensor(File.ReadAllBytes(FilePath(label, "rng.dat")), dtype: ScalarType.Byte)) set_rng_state(rng);
         return state;
     }
+
+    private TrainingState State(string label) =>
+        JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(FilePath(label, "state.json")), RunRecord.Json)!;
 
     /// <summary>Loads a generator's weights, saying which checkpoint does not fit which architecture instead of dumping keys.</summary>
     public static void LoadWeights(nn.Module module, string path, string what)
