@@ -88,7 +88,7 @@ public static class OpenMojiDataset
             chosen.Add(pick);
         }
 
-        // 3. Held-out splits plain; training drawings with their colour family, for balancing.
+        // 3. Every kept drawing plain, in its split; the training ones also with their colour family, for balancing.
         var training = new List<(OpenMojiPackage.Item Item, ColourFamily Family)>();
         foreach (var item in chosen)
         {
@@ -98,11 +98,11 @@ public static class OpenMojiDataset
             if (IsBlank(b)) { empty++; continue; }
             if (SameImage(a, b)) { identical++; continue; }
             var split = DatasetSplit.Of(item.Name);
-            if (split != "train") pairs.Write(item.Name, a, b, split);
-            else training.Add((item, ColourNames.Dominant(Pixels(b)).Family));
+            pairs.Write(item.Name, a, b, split);
+            if (split == "train") training.Add((item, ColourNames.Dominant(Pixels(b)).Family));
         }
 
-        // 4. Training variants: more of them for rarer colours (square-root balancing, capped).
+        // 4. Training variants beyond the plain pair: more of them for rarer colours (square-root balancing, capped).
         var perFamily = training.GroupBy(t => t.Family).ToDictionary(g => g.Key, g => g.Count());
         var largest = perFamily.Count == 0 ? 0 : perFamily.Values.Max();
         var written = new Dictionary<ColourFamily, (int Drawings, int Pairs)>();
@@ -111,13 +111,13 @@ public static class OpenMojiDataset
         {
             if (++done % 500 == 0) progress?.WriteLine($"{done}/{training.Count} training drawings rendered");
             var copies = options.Balance ? (int)Math.Round(options.Variants * Math.Min(OpenMojiOptions.MaxBalance, Math.Sqrt(largest / (double)perFamily[family]))) : options.Variants;
-            for (var k = 0; k < copies; k++)
+            for (var k = 1; k < copies; k++)   // k = 0, the plain pair, is written above
             {
-                var style = k == 0 ? RenderStyle.Plain : Augmentation(item.Name, k);
+                var style = Augmentation(item.Name, k);
                 using var a = TryRender(item.LineDrawing, options.Size, style);
                 using var b = TryRender(item.Colour, options.Size, style);
                 if (a is null || b is null) continue;
-                pairs.Write(k == 0 ? item.Name : $"{item.Name}_v{k}", a, b, "train");
+                pairs.Write($"{item.Name}_v{k}", a, b, "train");
             }
 
             var (d, p) = written.GetValueOrDefault(family);
