@@ -53,6 +53,14 @@ public static class ColourNames
         return ((ColourFamily)best, counts[best] / (double)ink);
     }
 
+    /// <summary>The colour a sketch named COLOUR-OBJECT (red-heart, blue-water-drop) should come out in, if its name starts with one.</summary>
+    public static bool TryParseSketchName(string name, out ColourFamily expected)
+    {
+        var dash = name.IndexOf('-');
+        expected = default;
+        return dash > 0 && Enum.TryParse(name[..dash], ignoreCase: true, out expected);
+    }
+
     /// <summary>HSV with hue in degrees [0, 360), saturation and value in [0, 1].</summary>
     public static (double Hue, double Saturation, double Value) Hsv(Rgb24 pixel)
     {

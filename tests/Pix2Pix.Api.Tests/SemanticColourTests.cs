@@ -59,6 +59,6 @@ public class SemanticColourTests(DefaultModelTests.Service service, ITestOutputH
     private static IReadOnlyList<(string Name, ColourFamily Expected)> Sketches() =>
         Directory.GetFiles(Folder, "*.png").Order(StringComparer.Ordinal)
             .Select(p => Path.GetFileNameWithoutExtension(p))
-            .Select(n => (n, Enum.Parse<ColourFamily>(n[..n.IndexOf('-')], ignoreCase: true)))
+            .Select(n => (n, ColourNames.TryParseSketchName(n, out var expected) ? expected : throw new InvalidDataException($"{n}.png: a sketch's name starts with its colour")))
             .ToArray();
 }

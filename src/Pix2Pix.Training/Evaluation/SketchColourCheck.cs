@@ -26,8 +26,7 @@ public static class SketchColourCheck
         return sketches.Select(path =>
         {
             var name = Path.GetFileNameWithoutExtension(path);
-            var dash = name.IndexOf('-');
-            if (dash < 1 || !Enum.TryParse<ColourFamily>(name[..dash], ignoreCase: true, out var expected))
+            if (!ColourNames.TryParseSketchName(name, out var expected))
             {
                 throw new UserInputException($"{path}: a sketch's name starts with its colour ({string.Join(", ", Enum.GetNames<ColourFamily>()).ToLowerInvariant()}), e.g. red-heart.png");
             }
