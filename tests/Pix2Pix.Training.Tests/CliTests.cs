@@ -244,32 +244,93 @@ public class TrainingProcessTests
     {
         using var temp = new TempFolder();
         SyntheticPairs.Write(temp["data"], 4, 128, 128);
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "pix2pix.dll"), "train", "--dataroot", temp["data"], "--name", "signal", "--checkpoints_dir", temp["runs"],
-                "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--n_epochs", "1000", "--n_epochs_decay", "0", "--print_freq", "1" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var lines = new List<string>();
-        string? line;
-        while ((line = await process.StandardOutput.ReadLineAsync()) is not null)
-        {
-            lines.Add(line);
-            if (line.StartsWith("epoch 3/", StringComparison.Ordinal)) break;   // a step of epoch 3 is done: the signal lands mid-epoch
-        }
+        using var process = StartTraining("--dataroot", temp["data"], "--name", "signal", "--checkpoints_dir", temp["runs"],
+            "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--n_epochs", "1000", "--n_epochs_decay", "0", "--print_freq", "1");
+        var lines = await ReadUntil(process, l => l.StartsWith("epoch 3/", StringComparison.Ordinal));   // a step of epoch 3 is done: the signal lands mid-epoch
 
         Assert.Equal(0, Kill(process.Id, signal));
-        lines.AddRange((await process.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        lines.AddRange((await process.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         Assert.Equal(130, process.ExitCode);
-        Assert.Contains(lines, l => l.StartsWith("stopped in epoch 3 at step", StringComparison.Ordinal) || l.StartsWith("end of epoch 3/", StringComparison.Ordinal));
+        var stopped = Assert.Single(lines, l => l.StartsWith("stopped in epoch 3 at step", StringComparison.Ordinal) || l.StartsWith("end of epoch 3/", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("end of epoch 2/", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("trained ", StringComparison.Ordinal));
         Assert.Equal("", await process.StandardError.ReadToEndAsync());
-        Assert.True(File.Exists(temp["runs/signal/latest_state.json"]));
+        var state = System.Text.Json.JsonSerializer.Deserialize<Training.TrainingState>(File.ReadAllText(temp["runs/signal/latest_state.json"]), Training.RunRecord.Json)!;
+        if (stopped.StartsWith("stopped", StringComparison.Ordinal))   // saved where it stopped, inside epoch 3
+        {
+            Assert.Equal((2, $"stopped in epoch 3 at step {state.Step}; saved 'latest' there (resume with --continue_train)"), (state.Epoch, stopped));
+        }
+        else
+        {
+            Assert.Equal((3, 0), (state.Epoch, state.BatchesIntoEpoch));
+        }
+    }
+
+    [Fact]
+    public async Task A_run_killed_outright_continues_from_the_latest_it_saved_inside_the_epoch()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 12, 128, 128);
+        string[] run = ["--dataroot", temp["data"], "--name", "killed", "--checkpoints_dir", temp["runs"], "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none"];
+        using var process = StartTraining([.. run, "--n_epochs", "1000", "--n_epochs_decay", "0", "--save_latest_freq", "2"]);
+        await ReadUntil(process, l => l.StartsWith("saved 'latest' at step 4 ", StringComparison.Ordinal));
+
+        Assert.Equal(0, Kill(process.Id, 9));   // SIGKILL: nothing of the trainer runs after it
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var state = System.Text.Json.JsonSerializer.Deserialize<Training.TrainingState>(File.ReadAllText(temp["runs/killed/latest_state.json"]), Training.RunRecord.Json)!;
+        var resumed = Cli.Run(["train", .. run, "--n_epochs", "1000", "--n_epochs_decay", "0", "--continue_train", "--max_steps", "1"]);
+
+        Assert.Equal((0, 0), (state.Epoch, state.BatchesIntoEpoch % 2));   // saved every 2 images inside epoch 1 of 12 pairs
+        Assert.InRange(state.BatchesIntoEpoch, 4, 10);
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.Contains($"(from step {state.BatchesIntoEpoch + 1} of epoch 1)", resumed.Output);
+    }
+
+    /// <summary>
+    /// The training CLI as a child process whose SIGINT is at its default: a test run started in the background (nohup,
+    /// CI agents) ignores SIGINT, and a child inherits that, so Ctrl+C's signal would never arrive. Perl (essential in
+    /// Debian) resets it and execs the CLI in the same process. Disposing kills the child if a test failed midway.
+    /// </summary>
+    private static ChildProcess StartTraining(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!", "dotnet", Path.Combine(AppContext.BaseDirectory, "pix2pix.dll"), "train", .. args])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return new ChildProcess(System.Diagnostics.Process.Start(start)!);
+    }
+
+    /// <summary>Lines of the child's output up to and including the first that <paramref name="last"/> matches, within two minutes.</summary>
+    private static async Task<List<string>> ReadUntil(ChildProcess process, Func<string, bool> last)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var lines = new List<string>();
+        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+        {
+            lines.Add(line);
+            if (last(line)) return lines;
+        }
+
+        throw new Xunit.Sdk.XunitException($"the training process ended (exit {process.ExitCode}) before the line awaited: {string.Join(" | ", lines.TakeLast(3))} {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    private sealed class ChildProcess(System.Diagnostics.Process process) : IDisposable
+    {
+        public int Id => process.Id;
+        public StreamReader StandardOutput => process.StandardOutput;
+        public StreamReader StandardError => process.StandardError;
+        public int ExitCode => process.ExitCode;
+        public Task WaitForExitAsync() => process.WaitForExitAsync();
+
+        public void Dispose()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]

@@ -59,6 +59,47 @@ public class TrainingTests
     }
 
     [Fact]
+    public void A_run_stopped_inside_an_epoch_saves_there_and_resumes_at_its_next_step_exactly()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 3, 140, 140);
+        var data = new DataOptions { Dataroot = temp["data"], LoadSize = 140, CropSize = 128 }; // random crops and flips
+        var whole = Train(temp, "whole") with { NEpochs = 2, NEpochsDecay = 1 };
+        var split = Train(temp, "split") with { NEpochs = 2, NEpochsDecay = 1 };
+
+        var uninterrupted = new Trainer(Small, data, whole, TextWriter.Null).Run();
+        var firstPart = new Trainer(Small, data, split with { MaxSteps = 4 }, TextWriter.Null).Run();   // 1 step into epoch 2
+        var store = new CheckpointStore(split.RunDirectory);
+        var saved = store.EpochOf(CheckpointStore.Latest);
+        using var output = new StringWriter();
+        var resumed = new Trainer(Small, data, split with { ContinueTrain = true }, output).Run();
+
+        Assert.True(firstPart.Interrupted);
+        Assert.Equal("1 + 1 steps", saved);
+        Assert.Equal(2, resumed.FirstEpoch);
+        Assert.Contains("(from step 2 of epoch 2)", output.ToString());
+        Assert.Equal(uninterrupted.Losses.Skip(4).ToArray(), resumed.Losses.ToArray());
+        Assert.Equal(9, File.ReadLines(Path.Combine(split.RunDirectory, LossHistory.CsvName)).Count() - 1);
+    }
+
+    [Fact]
+    public void Latest_is_also_saved_inside_an_epoch_each_time_the_images_seen_pass_save_latest_freq()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 5, 128, 128);
+        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        var train = Train(temp, "frequent") with { NEpochs = 2, NEpochsDecay = 0, SaveLatestFreq = 2 };
+        using var output = new StringWriter();
+
+        new Trainer(Small, data, train, output).Run();
+
+        // Five steps an epoch, counted across epochs as the reference does; the ends of epochs (steps 5 and 10) save anyway.
+        var saves = output.ToString().Split('\n').Select(l => l.TrimEnd()).Where(l => l.StartsWith("saved 'latest'", StringComparison.Ordinal));
+        Assert.Equal(["saved 'latest' at step 2 (2 of epoch 1)", "saved 'latest' at step 4 (4 of epoch 1)",
+                      "saved 'latest' at step 6 (1 of epoch 2)", "saved 'latest' at step 8 (3 of epoch 2)"], saves.ToArray());
+    }
+
+    [Fact]
     public void The_learning_rate_is_constant_then_decays_linearly_as_in_the_reference()
     {
         var options = new TrainOptions { Name = "x", NEpochs = 100, NEpochsDecay = 100 };

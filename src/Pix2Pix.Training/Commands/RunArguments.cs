@@ -8,6 +8,8 @@ internal sealed class RunArguments
 {
     private readonly Option<string> name;
     private readonly Option<string> checkpointsDir = new("--checkpoints_dir") { Description = "where runs are saved", DefaultValueFactory = _ => "checkpoints" };
+    private readonly Option<string> suffix = new("--suffix") { Description = "appended to --name as _SUFFIX, with {option} replaced by its value (e.g. {netG}_size{load_size})", DefaultValueFactory = _ => "" };
+    private readonly Command command;
     private readonly Option<string>? epoch;
     private readonly Option<string>? normAtTest;
 
@@ -16,6 +18,8 @@ internal sealed class RunArguments
         name = new Option<string>("--name") { Description = "name of the experiment (its folder under --checkpoints_dir)", Required = nameRequired };
         command.Options.Add(name);
         command.Options.Add(checkpointsDir);
+        command.Options.Add(suffix);
+        this.command = command;
         if (!withEpoch) return;
         epoch = new Option<string>("--epoch") { Description = "which checkpoint: latest or an epoch number", DefaultValueFactory = _ => "latest" };
         normAtTest = new Option<string>("--norm_at_test")
@@ -28,7 +32,21 @@ internal sealed class RunArguments
         command.Options.Add(normAtTest);
     }
 
-    public string Name(ParseResult result) => result.GetValue(name) ?? throw new UserInputException("--name is required");
+    /// <summary>--name, and the reference's --suffix after it: "_" + the suffix with each {option} replaced by its value.</summary>
+    public string Name(ParseResult result)
+    {
+        var given = result.GetValue(name) ?? throw new UserInputException("--name is required");
+        var format = result.GetValue(suffix)!;
+        return format.Length == 0 ? given : given + "_" + System.Text.RegularExpressions.Regex.Replace(format, @"\{(\w+)\}", m => ValueOf(result, m.Groups[1].Value));
+    }
+
+    private string ValueOf(ParseResult result, string key)
+    {
+        var option = command.Options.FirstOrDefault(o => o.Name == "--" + key) ?? throw new UserInputException($"--suffix names {{{key}}}, which is not an option of '{command.Name}'");
+        var given = result.GetResult(option);
+        if (given is { Implicit: false }) return given.Tokens.Count == 0 ? "True" : string.Join(",", given.Tokens.Select(t => t.Value));
+        return option.HasDefaultValue ? option.GetDefaultValue() switch { bool b => b ? "True" : "False", { } v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!, _ => "" } : "False";
+    }
 
     public bool HasName(ParseResult result) => result.GetValue(name) is not null;
 
@@ -44,12 +62,14 @@ internal sealed class RunArguments
     }
 
     /// <summary>The run's record and its generator at --epoch, ready to translate with --norm_at_test.</summary>
-    public (Training.RunRecord Record, Inference.GeneratorRunner Runner) OpenGenerator(ParseResult result)
+    public (Training.RunRecord Record, Inference.GeneratorRunner Runner) OpenGenerator(ParseResult result, NormalizationAtTest? normalisation = null)
     {
         var record = Training.RunRecord.Load(RunDirectory(result));
         var generator = new Training.CheckpointStore(RunDirectory(result)).LoadGenerator(record, Epoch(result));
-        return (record, new Inference.GeneratorRunner(generator, record.Network.InputNc, record.Data?.CropSize ?? record.Network.SizeMultiple, NormalizationAtTest(result)));
+        return (record, new Inference.GeneratorRunner(generator, record.Network.InputNc, record.Data?.CropSize ?? record.Network.SizeMultiple, normalisation ?? NormalizationAtTest(result)));
     }
+
+    public bool NormalizationAtTestGiven(ParseResult result) => normAtTest is not null && result.GetResult(normAtTest) is { Implicit: false };
 
     public NormalizationAtTest NormalizationAtTest(ParseResult result) =>
         normAtTest is not null && result.GetValue(normAtTest) == "running" ? Contracts.NormalizationAtTest.Running : Contracts.NormalizationAtTest.Image;

@@ -25,12 +25,7 @@ internal static class SummaryCommand
             throw new UserInputException($"--crop_size {cropSize} must be a positive multiple of {network.SizeMultiple} for {network.NetG}");
         }
 
-        using var generator = Networks.CreateGenerator(network);
-        using var discriminator = Networks.CreateDiscriminator(network);
-        var norm = network.Norm.ToString().ToLowerInvariant();
-        output.WriteLine($"generator {network.NetG} (ngf {network.Ngf}, {norm} norm): {Networks.CountParameters(generator):N0} parameters");
-        output.WriteLine($"discriminator {network.NetD} (ndf {network.Ndf}, {norm} norm): {Networks.CountParameters(discriminator):N0} parameters");
-
+        using var discriminator = WriteSizes(network, output);
         discriminator.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -39,5 +34,16 @@ internal static class SummaryCommand
         output.WriteLine($"discriminator output for {cropSize}x{cropSize} input: {scores.shape[2]}x{scores.shape[3]}");
         output.WriteLine($"receptive field of each output: {field}x{field}");
         return 0;
+    }
+
+    /// <summary>Both networks' parameter counts (train --verbose prints them too); returns the discriminator.</summary>
+    public static nn.Module<Tensor, Tensor> WriteSizes(NetworkOptions network, TextWriter output)
+    {
+        using var generator = Networks.CreateGenerator(network);
+        var discriminator = Networks.CreateDiscriminator(network);
+        var norm = network.Norm.ToString().ToLowerInvariant();
+        output.WriteLine($"generator {network.NetG} (ngf {network.Ngf}, {norm} norm): {Networks.CountParameters(generator):N0} parameters");
+        output.WriteLine($"discriminator {network.NetD} (ndf {network.Ndf}, {norm} norm): {Networks.CountParameters(discriminator):N0} parameters");
+        return discriminator;
     }
 }

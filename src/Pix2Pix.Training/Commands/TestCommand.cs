@@ -20,11 +20,30 @@ internal static class TestCommand
         var direction = new Option<string>("--direction") { Description = "AtoB | BtoA (default: as trained)" };
         var resultsDir = new Option<string>("--results_dir") { Description = "where results go", DefaultValueFactory = _ => "results" };
         var numTest = new Option<int>("--num_test") { Description = "how many images to translate", DefaultValueFactory = _ => 50 };
+        var eval = new Option<bool>("--eval") { Description = "the reference's eval mode: batch norm's running averages, no dropout (same as --norm_at_test running)" };
+        var aspectRatio = new Option<double>("--aspect_ratio") { Description = "save images this much wider (above 1) or taller (below 1)", DefaultValueFactory = _ => 1.0 };
+        var netG = new Option<string>("--netG") { Description = "the run's generator (checked against the run; the run folder knows it)" };
+        var norm = new Option<string>("--norm") { Description = "the run's normalisation (checked against the run)" };
+        // The reference resizes and crops test images as in training; here every image is translated whole, at its own size.
+        var sizing = new Option[] { new Option<int>("--load_size"), new Option<int>("--crop_size"), new Option<string>("--preprocess") };
+        foreach (var option in sizing) option.Description = "accepted and ignored: each image is translated whole, at its own size";
+        var reference = new ReferenceArguments(command);
         direction.AcceptOnlyFromAmong("AtoB", "BtoA");
-        foreach (var option in new Option[] { dataroot, phase, direction, resultsDir, numTest }) command.Options.Add(option);
+        foreach (var option in (Option[])[dataroot, phase, direction, resultsDir, numTest, eval, aspectRatio, netG, norm, .. sizing]) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
-            var (record, runner) = run.OpenGenerator(result);
+            reference.Check(result, output);
+            if (result.GetValue(eval) && run.NormalizationAtTestGiven(result) && run.NormalizationAtTest(result) != Contracts.NormalizationAtTest.Running)
+            {
+                throw new UserInputException("--eval uses batch norm's running averages; drop --norm_at_test image or --eval");
+            }
+
+            if (!(result.GetValue(aspectRatio) > 0)) throw new UserInputException("--aspect_ratio must be positive");
+            var ignored = sizing.Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+            if (ignored.Length > 0) output.WriteLine($"ignored: {string.Join(", ", ignored)} (test translates each image whole, at its own size)");
+            var (record, runner) = run.OpenGenerator(result, result.GetValue(eval) ? Contracts.NormalizationAtTest.Running : null);
+            CheckSameAs(record, "--netG", result.GetValue(netG), record.Network.NetG);
+            CheckSameAs(record, "--norm", result.GetValue(norm), record.Network.Norm.ToString().ToLowerInvariant());
             using var _ = runner;
             var label = run.Epoch(result);
             var chosen = result.GetValue(direction);
@@ -34,10 +53,16 @@ internal static class TestCommand
             var files = ImageFiles.InSplit(result.GetValue(dataroot)!, result.GetValue(phase)!).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
             // A direction other than the trained one writes beside the usual results, never over them.
             var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}{(used == trained ? "" : "_" + used)}");
-            TestRun.Write(runner, files, swap, target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}");
+            TestRun.Write(runner, files, swap, target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}", aspectRatio: result.GetValue(aspectRatio));
             output.WriteLine($"translated {Counted.Of(files.Length, "image")} into {Path.Combine(target, "index.html")}");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The reference needs --netG and --norm to rebuild a network; here the run knows them, so a given one must agree.</summary>
+    private static void CheckSameAs(RunRecord record, string option, string? given, string trained)
+    {
+        if (given is not null && given != trained) throw new UserInputException($"{option} {given}: the run was trained with {option} {trained}");
     }
 }

@@ -18,6 +18,12 @@ internal sealed class TrainArguments
     private readonly Option<int> seed = new("--seed") { Description = "random seed (weights, data order, crops, dropout)", DefaultValueFactory = _ => Defaults.Seed };
     private readonly Option<int> printFreq = new("--print_freq") { Description = "steps between progress lines when output is not a terminal", DefaultValueFactory = _ => Defaults.PrintFreq };
     private readonly Option<int> saveEpochFreq = new("--save_epoch_freq") { Description = "keep a numbered checkpoint every this many epochs", DefaultValueFactory = _ => Defaults.SaveEpochFreq };
+    private readonly Option<int> saveLatestFreq = new("--save_latest_freq") { Description = "also save 'latest' inside an epoch every this many images, for an exact resume (0 = only at epochs' ends)", DefaultValueFactory = _ => Defaults.SaveLatestFreq };
+    private readonly Option<int> epochCount = new("--epoch_count") { Description = "the number of a new run's first epoch (a resumed run continues from its checkpoint's)", DefaultValueFactory = _ => Defaults.EpochCount };
+    private readonly Option<string> lrPolicy = new("--lr_policy") { Description = "linear | step | plateau | cosine", DefaultValueFactory = _ => "linear" };
+    private readonly Option<int> lrDecayIters = new("--lr_decay_iters") { Description = "epochs between the step policy's ×0.1 decays", DefaultValueFactory = _ => Defaults.LrDecayIters };
+    private readonly Option<string> initType = new("--init_type") { Description = "weight init: normal | xavier | kaiming | orthogonal", DefaultValueFactory = _ => "normal" };
+    private readonly Option<double> initGain = new("--init_gain") { Description = "scale for normal, xavier and orthogonal init", DefaultValueFactory = _ => Defaults.Init.Gain };
     private readonly Option<bool> continueTrain = new("--continue_train") { Description = "resume from the run's latest checkpoint" };
     private readonly Option<string> precision = new("--precision") { Description = "the discriminator's convolutions in a training step: bfloat16 (float32 weights and optimiser) | float32", DefaultValueFactory = _ => "bfloat16" };
     private readonly Option<bool> noFastStep = new("--no_fast_step") { Description = "train with LibTorch's convolutions and TorchSharp's Adam in float32 (the slower, first-written step)" };
@@ -27,7 +33,9 @@ internal sealed class TrainArguments
     {
         ganMode.AcceptOnlyFromAmong("vanilla", "lsgan", "none");
         precision.AcceptOnlyFromAmong("bfloat16", "float32");
-        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, continueTrain, precision, noFastStep, maxSteps })
+        lrPolicy.AcceptOnlyFromAmong("linear", "step", "plateau", "cosine");
+        initType.AcceptOnlyFromAmong("normal", "xavier", "kaiming", "orthogonal");
+        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, saveLatestFreq, epochCount, lrPolicy, lrDecayIters, initType, initGain, continueTrain, precision, noFastStep, maxSteps })
         {
             command.Options.Add(option);
         }
@@ -49,6 +57,11 @@ internal sealed class TrainArguments
             Seed = result.GetValue(seed),
             PrintFreq = result.GetValue(printFreq),
             SaveEpochFreq = result.GetValue(saveEpochFreq),
+            SaveLatestFreq = result.GetValue(saveLatestFreq),
+            EpochCount = result.GetValue(epochCount),
+            LrPolicy = LearningRatePolicies.Parse(result.GetValue(lrPolicy)!),
+            LrDecayIters = result.GetValue(lrDecayIters),
+            Init = new Initialisation(Initialisation.Parse(result.GetValue(initType)!), result.GetValue(initGain)),
             ContinueTrain = result.GetValue(continueTrain),
             MaxSteps = result.GetValue(maxSteps),
             FastStep = !result.GetValue(noFastStep),
@@ -63,6 +76,15 @@ internal sealed class TrainArguments
         if (options.Lr <= 0) throw new UserInputException("--lr must be positive");
         if (options.LambdaL1 < 0) throw new UserInputException("--lambda_L1 must not be negative");
         if (options.PrintFreq < 1 || options.SaveEpochFreq < 1) throw new UserInputException("--print_freq and --save_epoch_freq must be at least 1");
+        if (options.EpochCount < 1 || options.EpochCount > options.TotalEpochs)
+        {
+            throw new UserInputException($"--epoch_count must be between 1 and --n_epochs + --n_epochs_decay ({options.TotalEpochs})");
+        }
+
+        if (options.LrDecayIters < 1) throw new UserInputException("--lr_decay_iters must be at least 1");
+        if (options.LrPolicy == LearningRatePolicy.Cosine && options.NEpochs < 1) throw new UserInputException("--lr_policy cosine anneals over --n_epochs, which must be at least 1");
+        if (!(options.Init.Gain > 0)) throw new UserInputException("--init_gain must be positive");
+        if (options.SaveLatestFreq < 0) throw new UserInputException("--save_latest_freq must not be negative");
         if (options.MaxSteps < 0) throw new UserInputException("--max_steps must not be negative");
         return options;
     }

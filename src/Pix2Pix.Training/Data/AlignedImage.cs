@@ -22,6 +22,15 @@ public sealed class AlignedImage : IDisposable
         return Split(ab, path, swap);
     }
 
+    /// <summary>The size of each half, from the file's header where ImageSharp can read it alone.</summary>
+    public static Size HalfSize(string path)
+    {
+        var info = Image.Identify(path);
+        if (info is not null) return new Size(info.Width / 2, info.Height);
+        using var pair = Load(path, swap: false);
+        return pair.A.Size();
+    }
+
     public static AlignedImage Split(Image<Rgb24> ab, string path, bool swap)
     {
         var half = ab.Width / 2;

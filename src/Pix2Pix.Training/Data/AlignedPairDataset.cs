@@ -43,4 +43,7 @@ public sealed class AlignedPairDataset
         preprocessing.Apply(b, parameters, path);
         return new AlignedPair(path, PixelConventions.ToPlanar(a, network.InputNc), PixelConventions.ToPlanar(b, network.OutputNc), a.Height, a.Width);
     }
+
+    /// <summary>Draws what <see cref="Get"/> would draw for this pair, reading only the image's size: a resumed epoch's skipped pairs.</summary>
+    public void Skip(int index, Random random) => preprocessing.Draw(AlignedImage.HalfSize(Paths[index]), random);
 }

@@ -20,19 +20,28 @@ public sealed class PairBatch(Tensor realA, Tensor realB, IReadOnlyList<string> 
 
 /// <summary>
 /// Orders and groups the dataset per epoch. Order, crops and flips come from a generator seeded by
-/// (seed, epoch), so a run resumed at an epoch boundary sees exactly the data an uninterrupted run would.
+/// (seed, epoch), so a run resumed at an epoch boundary, or inside an epoch after skipping the batches it had done,
+/// sees exactly the data an uninterrupted run would.
 /// </summary>
 public sealed class PairBatches(AlignedPairDataset dataset, int batchSize, int seed, bool serial, NetworkOptions network)
 {
     public int BatchesPerEpoch => (dataset.Count + batchSize - 1) / batchSize;
 
-    public IEnumerable<PairBatch> Epoch(int epoch)
+    /// <summary>The epoch's batches after the first <paramref name="skip"/>, whose crops and flips are drawn but whose images are not read.</summary>
+    public IEnumerable<PairBatch> Epoch(int epoch, int skip = 0)
     {
         var random = new Random(unchecked(seed * 1_000_003 + epoch) & int.MaxValue);
         var order = Enumerable.Range(0, dataset.Count).ToArray();
         if (!serial) random.Shuffle(order);
         foreach (var chunk in order.Chunk(batchSize))
         {
+            if (skip > 0)
+            {
+                foreach (var i in chunk) dataset.Skip(i, random);
+                skip--;
+                continue;
+            }
+
             var pairs = chunk.Select(i => dataset.Get(i, random)).ToArray();
             yield return Collate(pairs, network);
         }

@@ -7,15 +7,15 @@ namespace Pix2Pix.Training.Models;
 /// <summary>Builds the networks by name, as the reference's define_G / define_D do, with its weight init.</summary>
 public static class Networks
 {
-    public static UnetGenerator CreateGenerator(NetworkOptions options, bool initialise = true)
+    public static UnetGenerator CreateGenerator(NetworkOptions options, bool initialise = true, Initialisation? init = null)
     {
         options.Validate();
         var generator = new UnetGenerator(options.InputNc, options.OutputNc, options.Downsamplings, options.Ngf, options.Norm, useDropout: !options.NoDropout);
-        if (initialise) WeightInit.Apply(generator);
+        if (initialise) WeightInit.Apply(generator, init);
         return generator;
     }
 
-    public static nn.Module<Tensor, Tensor> CreateDiscriminator(NetworkOptions options)
+    public static nn.Module<Tensor, Tensor> CreateDiscriminator(NetworkOptions options, Initialisation? init = null)
     {
         options.Validate();
         var inputNc = options.InputNc + options.OutputNc;
@@ -25,7 +25,7 @@ public static class Networks
             "n_layers" => new PatchDiscriminator(inputNc, options.Ndf, options.NLayersD, options.Norm),
             _ => new PixelDiscriminator(inputNc, options.Ndf, options.Norm),
         };
-        WeightInit.Apply(discriminator);
+        WeightInit.Apply(discriminator, init);
         // Outside training the discriminator behaves as PyTorch's eval(): running statistics.
         foreach (var norm in discriminator.modules().OfType<TestTimeBatchNorm2d>()) norm.AtTest = Contracts.NormalizationAtTest.Running;
         return discriminator;

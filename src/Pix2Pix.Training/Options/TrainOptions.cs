@@ -21,6 +21,16 @@ public sealed record TrainOptions
     public int Seed { get; init; } = 0;
     public int PrintFreq { get; init; } = 100;
     public int SaveEpochFreq { get; init; } = 5;
+    /// <summary>The reference's --epoch_count: the number of a new run's first epoch (a resumed run takes its checkpoint's).</summary>
+    public int EpochCount { get; init; } = 1;
+    public LearningRatePolicy LrPolicy { get; init; } = LearningRatePolicy.Linear;
+    /// <summary>Epochs between the step policy's ×0.1 decays (the reference's --lr_decay_iters).</summary>
+    public int LrDecayIters { get; init; } = 50;
+    public Initialisation Init { get; init; } = new();
+    /// <summary>Write web/index.html, the reference's page of per-epoch samples (off: --no_html).</summary>
+    public bool WebPage { get; init; } = true;
+    /// <summary>The reference's --save_latest_freq: also save 'latest' inside an epoch every this many images (0 = only at epochs' ends), so a killed run loses at most that much.</summary>
+    public int SaveLatestFreq { get; init; } = 5000;
     public bool ContinueTrain { get; init; }
     /// <summary>The fast step: small convolutions as matrix products and Adam in one pass (both exact in float32), plus <see cref="Precision"/>.
     /// Off: LibTorch's convolutions and TorchSharp's Adam in float32, the step as it was first written.</summary>
@@ -44,6 +54,6 @@ public sealed record TrainOptions
 
     public string RunDirectory => Path.Combine(CheckpointsDir, Name);
 
-    /// <summary>The reference's 'linear' policy: constant for n_epochs, then linearly to zero over n_epochs_decay.</summary>
-    public double LearningRateAt(int epoch) => Lr * (1.0 - Math.Max(0, epoch - NEpochs) / (double)(NEpochsDecay + 1));
+    /// <summary>The learning rate during <paramref name="epoch"/> under --lr_policy (linear: constant for n_epochs, then linearly to zero over n_epochs_decay).</summary>
+    public double LearningRateAt(int epoch) => Lr * LrPolicy.Factor(epoch, EpochCount, NEpochs, NEpochsDecay, LrDecayIters);
 }

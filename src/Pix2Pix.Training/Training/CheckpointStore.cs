@@ -33,9 +33,9 @@ public sealed class CheckpointStore(string runDirectory)
         AtomicFile.WriteAllText(FilePath(label, "state.json"), JsonSerializer.Serialize(state, RunRecord.Json));
     }
 
-    /// <summary>The epoch a checkpoint was saved at: a number label is its own; "latest" is read from its state (kept as "latest" for an imported run, which has none).</summary>
-    public string EpochOf(string label) =>
-        label == Latest && Has(label) ? State(label).Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) : label;
+    /// <summary>The epoch a checkpoint was saved at: a number label is its own; "latest" is read from its state ("7", or
+    /// "7 + 1200 steps" when saved inside epoch 8; kept as "latest" for an imported run, which has none).</summary>
+    public string EpochOf(string label) => label == Latest && Has(label) ? State(label).Describe() : label;
 
     /// <summary>Restores everything <see cref="Save"/> wrote, so training continues as if never stopped.</summary>
     public TrainingState Restore(string label, Pix2PixModel model)

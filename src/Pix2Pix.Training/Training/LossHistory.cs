@@ -4,7 +4,7 @@ namespace Pix2Pix.Training.Training;
 
 /// <summary>
 /// Every step's losses as CSV (loss_log.csv in the run folder) and a loss-curve PNG drawn from it.
-/// On resume the rows after the restored epoch (an interrupted epoch) are dropped, so the file tells one story.
+/// On resume the rows after the restored checkpoint's step (steps taken after it was saved) are dropped, so the file tells one story.
 /// </summary>
 public sealed class LossHistory
 {
@@ -15,20 +15,20 @@ public sealed class LossHistory
     private readonly string csvPath;
     private readonly List<(int Epoch, long Step, StepLosses Losses)> rows = [];
 
-    public LossHistory(string runDirectory, int keepThroughEpoch)
+    public LossHistory(string runDirectory, long keepThroughStep)
     {
         csvPath = Path.Combine(runDirectory, CsvName);
         PlotPath = Path.Combine(runDirectory, PlotName);
         Directory.CreateDirectory(runDirectory);
         var kept = new List<string> { Header };
-        if (keepThroughEpoch > 0 && File.Exists(csvPath))
+        if (keepThroughStep > 0 && File.Exists(csvPath))
         {
             foreach (var line in File.ReadLines(csvPath).Skip(1))
             {
                 var fields = line.Split(',');
-                if (fields.Length < 6 || !int.TryParse(fields[0], out var epoch) || epoch > keepThroughEpoch) continue;
+                if (fields.Length < 6 || !int.TryParse(fields[0], out var epoch) || !long.TryParse(fields[1], CultureInfo.InvariantCulture, out var step) || step > keepThroughStep) continue;
                 kept.Add(line);
-                rows.Add((epoch, long.Parse(fields[1], CultureInfo.InvariantCulture), new StepLosses(
+                rows.Add((epoch, step, new StepLosses(
                     Parse(fields[2]), Parse(fields[3]), Parse(fields[4]), Parse(fields[5]))));
             }
         }

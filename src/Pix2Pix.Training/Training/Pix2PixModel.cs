@@ -26,8 +26,8 @@ public sealed class Pix2PixModel : IDisposable
     {
         if (train.FastStep) NativeHeap.KeepFreedMemory();
         Network = network;
-        Generator = Networks.CreateGenerator(network);
-        Discriminator = Networks.CreateDiscriminator(network);
+        Generator = Networks.CreateGenerator(network, init: train.Init);
+        Discriminator = Networks.CreateDiscriminator(network, train.Init);
         OptimizerG = optim.Adam(Generator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
         OptimizerD = optim.Adam(Discriminator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
         ganLoss = new GanLoss(train.GanMode);

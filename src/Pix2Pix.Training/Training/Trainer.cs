@@ -31,23 +31,33 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         manual_seed(train.Seed);
         using var model = new Pix2PixModel(network, train);
 
-        var state = new TrainingState(0, 0, train.Lr, 0);
+        var state = new TrainingState(train.EpochCount - 1, 0, train.LearningRateAt(train.EpochCount), 0);
         if (train.ContinueTrain) state = store.Restore(CheckpointStore.Latest, model);
         record.Save(store.RunDirectory);
-        var history = new LossHistory(store.RunDirectory, state.Epoch);
+        var history = new LossHistory(store.RunDirectory, state.Step);
         var progress = new ProgressReporter(output, train.PrintFreq, train.TotalEpochs, batches.BatchesPerEpoch, interactive);
-        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}, {get_num_threads()} CPU threads, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : "first-written float32 step")}, run folder {store.RunDirectory}");
+        var resumeAt = state.BatchesIntoEpoch == 0 ? "" : $" (from step {state.BatchesIntoEpoch + 1} of epoch {state.Epoch + 1})";
+        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}, {get_num_threads()} CPU threads, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : "first-written float32 step")}, run folder {store.RunDirectory}");
 
         var clock = Stopwatch.StartNew();
         var step = state.Step;
         var lastEpoch = state.Epoch;
         var stepsThisRun = 0L;
         var losses = new List<StepLosses>();
+        TrainingState Reached(int epoch, int batchesIntoEpoch) =>
+            new(epoch, step, model.LearningRate, state.SecondsTrained + clock.Elapsed.TotalSeconds, batchesIntoEpoch);
+        void SaveLatest(TrainingState reached)
+        {
+            var saving = Stopwatch.StartNew();
+            store.Save(CheckpointStore.Latest, model, reached);
+            progress.Exclude(saving.Elapsed);
+        }
+
         for (var epoch = state.Epoch + 1; epoch <= train.TotalEpochs; epoch++)
         {
             model.LearningRate = train.LearningRateAt(epoch);
-            var batchIndex = 0;
-            foreach (var batch in batches.Epoch(epoch))
+            var batchIndex = epoch == state.Epoch + 1 ? state.BatchesIntoEpoch : 0;
+            foreach (var batch in batches.Epoch(epoch, skip: batchIndex))
             {
                 using (batch)
                 {
@@ -61,19 +71,28 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
                 }
 
                 batchIndex++;
-                if (StopRequested(cancellation, stepsThisRun) && batchIndex < batches.BatchesPerEpoch)
+                if (batchIndex == batches.BatchesPerEpoch) continue;
+                if (StopRequested(cancellation, stepsThisRun))
                 {
-                    progress.Line($"stopped in epoch {epoch} at step {step}; the last complete epoch is {lastEpoch} (resume with --continue_train)");
+                    SaveLatest(Reached(epoch - 1, batchIndex));
+                    progress.Line($"stopped in epoch {epoch} at step {step}; saved '{CheckpointStore.Latest}' there (resume with --continue_train)");
                     return new TrainingOutcome(state.Epoch + 1, lastEpoch, stepsThisRun, progress.ImagesPerSecond, true, losses);
+                }
+
+                if (PassedLatestFrequency(step))
+                {
+                    SaveLatest(Reached(epoch - 1, batchIndex));
+                    progress.Line($"saved '{CheckpointStore.Latest}' at step {step} ({batchIndex} of epoch {epoch})");
                 }
             }
 
             lastEpoch = epoch;
+            var trained = Reached(epoch, 0);
+            SaveLatest(trained);
             var saving = Stopwatch.StartNew();
-            var trained = new TrainingState(epoch, step, model.LearningRate, state.SecondsTrained + clock.Elapsed.TotalSeconds);
-            store.Save(CheckpointStore.Latest, model, trained);
             if (epoch % train.SaveEpochFreq == 0 || epoch == train.TotalEpochs) store.Save(epoch.ToString(), model, trained);
             history.Plot();
+            if (train.WebPage) TrainingPage.Write(store.RunDirectory, train.Name);
             progress.Exclude(saving.Elapsed);
             progress.Line($"end of epoch {epoch}/{train.TotalEpochs}: lr {model.LearningRate:G4}, {progress.ImagesPerSecond:F2} img/s, saved '{CheckpointStore.Latest}'");
             if (StopRequested(cancellation, stepsThisRun) && epoch < train.TotalEpochs)
@@ -84,6 +103,10 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
 
         return new TrainingOutcome(state.Epoch + 1, lastEpoch, stepsThisRun, progress.ImagesPerSecond, false, losses);
     }
+
+    /// <summary>The reference's save_latest_freq: 'latest' each time the images seen pass a multiple of it.</summary>
+    private bool PassedLatestFrequency(long step) =>
+        train.SaveLatestFreq > 0 && step * train.BatchSize / train.SaveLatestFreq > (step - 1) * train.BatchSize / train.SaveLatestFreq;
 
     private bool StopRequested(CancellationToken cancellation, long stepsThisRun) =>
         cancellation.IsCancellationRequested || (train.MaxSteps > 0 && stepsThisRun >= train.MaxSteps);
