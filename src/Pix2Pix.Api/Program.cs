@@ -1,3 +1,4 @@
+using Pix2Pix.Api.Access;
 using Pix2Pix.Api.Apis;
 using Pix2Pix.Api.Extensions;
 
@@ -6,6 +7,7 @@ if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync(args);
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddApplicationServices();
+builder.AddAccessControl();
 builder.AddObservability();
 builder.AddApiDocumentation();
 
@@ -15,6 +17,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiDocumentation();
 app.UseSketchPad();
+app.UseAccessControl();
 
 app.MapTranslateApi();
 app.MapModelsApi();

@@ -105,11 +105,28 @@ public class SketchPadTests(SketchPadTests.Browser browser) : IClassFixture<Sket
         Assert.Equal("Unknown model: There is no model named 'missing'; GET /models lists them.", await page.Locator("#error").InnerTextAsync());
     }
 
-    private async Task<IPage> OpenAsync()
+    [Fact]
+    public async Task With_api_keys_on_the_pad_opened_with_its_key_in_the_fragment_translates_and_hides_the_key()
+    {
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Inference__ModelsFolder"] = ShippedModels.Folder, ["Auth__ApiKeys__0"] = "pad-secret" });
+        var withKey = await OpenAsync(service.Url + "/#key=pad-secret");
+        var withoutKey = await browser.Chromium.NewPageAsync();
+        await withoutKey.GotoAsync(service.Url + "/");
+
+        await withKey.Locator("button.example").First.ClickAsync();
+        await withKey.WaitForSelectorAsync("#result[data-state='done']", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        await withoutKey.Locator("#clear").ClickAsync();
+        await withoutKey.WaitForSelectorAsync("#result[data-state='error']", new PageWaitForSelectorOptions { Timeout = 30_000 });
+
+        Assert.DoesNotContain("pad-secret", withKey.Url);
+        Assert.StartsWith("API key required", await withoutKey.Locator("#error").InnerTextAsync());
+    }
+
+    private async Task<IPage> OpenAsync(string? url = null)
     {
         var context = await browser.Chromium.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
         var page = await context.NewPageAsync();
-        await page.GotoAsync(browser.Service.Url + "/");
+        await page.GotoAsync(url ?? browser.Service.Url + "/");
         await page.WaitForSelectorAsync("#model option", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         await page.WaitForSelectorAsync("button.example");
         return page;

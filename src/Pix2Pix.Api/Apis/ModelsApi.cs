@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Pix2Pix.Api.Access;
 using Pix2Pix.Api.Inference;
 using Pix2Pix.Contracts;
 
@@ -12,7 +13,7 @@ public static class ModelsApi
 {
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var models = app.MapGroup("/models").WithTags("Models");
+        var models = app.MapGroup("/models").WithTags("Models").RequireClientAccess();
         models.MapGet("/", List).WithName("ListModels").WithSummary("The models found in the models folder");
         models.MapGet("/{name}", Get).WithName("GetModel").WithSummary("One model's metadata, provider and state");
         return app;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Pix2Pix.Api.Access;
 using Pix2Pix.Api.Imaging;
 using Pix2Pix.Api.Inference;
 
@@ -23,7 +24,10 @@ public static class TranslateApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .DisableAntiforgery();
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .DisableAntiforgery()
+            .RequireClientAccess();
         return app;
     }
 

@@ -33,6 +33,7 @@ public static class ObservabilityExtensions
         if (!options.PrometheusEnabled) return app;
         var endpoint = app.MapPrometheusScrapingEndpoint(options.PrometheusPath).ExcludeFromDescription();
         if (options.PrometheusPort > 0) endpoint.RequireHost($"*:{options.PrometheusPort}");
+        if (app.ServiceProvider.GetRequiredService<Access.AuthOptions>().ProtectMetrics) endpoint.RequireAuthorization(Access.AccessExtensions.ClientPolicy);
         return app;
     }
 }

@@ -101,7 +101,7 @@ async function translate() {
   result.dataset.state = 'pending';
   try {
     const response = await fetch(`translate${model ? `?model=${encodeURIComponent(model)}` : ''}`, {
-      method: 'POST', body, headers: { 'Content-Type': 'image/png' }, signal: controller.signal,
+      method: 'POST', body, headers: { 'Content-Type': 'image/png', ...keyHeader() }, signal: controller.signal,
     });
     if (!response.ok) throw new Error(await problemMessage(response));
     const picture = await response.blob();
@@ -148,9 +148,23 @@ async function drawPicture(source) {
   scheduleTranslation(0);
 }
 
+// With Auth:ApiKeys set, open the page as /#key=YOUR_KEY: the key is kept for this tab only and taken out of the address bar.
+const apiKey = (() => {
+  const given = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (given) {
+    sessionStorage.setItem('pix2pix-api-key', given);
+    window.history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem('pix2pix-api-key');
+})();
+
+function keyHeader() {
+  return apiKey ? { 'X-API-Key': apiKey } : {};
+}
+
 async function loadModels() {
   try {
-    const response = await fetch('models');
+    const response = await fetch('models', { headers: keyHeader() });
     const models = await response.json();
     for (const model of models) {
       providers.set(model.name, model.provider);

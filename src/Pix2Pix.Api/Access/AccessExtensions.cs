@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Pix2Pix.Api.Access;
+
+/// <summary>Access control for public deployments, off by default: API keys (401) and a per-client token bucket (429 + Retry-After).</summary>
+public static class AccessExtensions
+{
+    /// <summary>The policy the API endpoints carry: a key when keys are configured, a token bucket when a rate is.</summary>
+    public const string ClientPolicy = "client";
+
+    public static IHostApplicationBuilder AddAccessControl(this IHostApplicationBuilder builder)
+    {
+        var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var rate = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        if (rate.PermitsPerSecond < 0 || rate.Burst < 1) throw new OptionsValidationException(RateLimitOptions.Section, typeof(RateLimitOptions), ["RateLimit:PermitsPerSecond must be 0 or more and RateLimit:Burst at least 1"]);
+        builder.Services.AddSingleton(Options.Create(auth));
+        builder.Services.AddSingleton(auth);
+        builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        builder.Services.AddAuthorization(options =>
+            options.AddPolicy(ClientPolicy, policy => { if (auth.Enabled) policy.RequireAuthenticatedUser(); else policy.RequireAssertion(_ => true); }));
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(ClientPolicy, context => !rate.Enabled
+                ? RateLimitPartition.GetNoLimiter("open")
+                : RateLimitPartition.GetTokenBucketLimiter(ClientOf(context), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = rate.Burst,
+                    TokensPerPeriod = rate.PermitsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+            options.OnRejected = async (rejected, cancellation) =>
+            {
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+                var response = rejected.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                await Results.Problem(
+                    title: "Too many requests",
+                    detail: $"This client may make {rate.PermitsPerSecond} request(s) per second (bursts of {rate.Burst}); retry after {retryAfter} s.",
+                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(rejected.HttpContext);
+            };
+        });
+        return builder;
+    }
+
+    public static WebApplication UseAccessControl(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>Marks an API endpoint: key and rate limit as configured.</summary>
+    public static TBuilder RequireClientAccess<TBuilder>(this TBuilder endpoint) where TBuilder : IEndpointConventionBuilder =>
+        endpoint.RequireAuthorization(ClientPolicy).RequireRateLimiting(ClientPolicy);
+
+    /// <summary>The rate-limit partition: the API key's identity when there is one, else the client's address.</summary>
+    private static string ClientOf(HttpContext context) =>
+        context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : "ip " + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+}
