@@ -13,6 +13,7 @@ builder.AddApiDocumentation();
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiDocumentation();

@@ -93,6 +93,28 @@ public class AccessControlTests
         }
     }
 
+    [Fact]
+    public async Task Responses_carry_nosniff_no_framing_and_for_the_sketch_pad_a_content_security_policy()
+    {
+        await using var factory = new ServiceFactory();
+        var client = await factory.ReadyClientAsync();
+
+        using var page = await client.GetAsync("/");
+        using var picture = await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(32, 32)));
+        using var problem = await client.GetAsync("/models/missing");
+        using var swagger = await client.GetAsync("/swagger/index.html");
+
+        foreach (var response in new[] { page, picture, problem, swagger })
+        {
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        }
+
+        Assert.Contains("frame-ancestors 'none'", page.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Contains("script-src 'self';", problem.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.False(swagger.Headers.Contains("Content-Security-Policy"));
+    }
+
     private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path, string key, HttpContent? content = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = content };

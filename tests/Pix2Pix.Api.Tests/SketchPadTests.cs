@@ -78,7 +78,8 @@ public class SketchPadTests(SketchPadTests.Browser browser) : IClassFixture<Sket
     [Fact]
     public async Task An_example_loads_with_one_click_and_its_result_downloads_as_a_png()
     {
-        var page = await OpenAsync();
+        var violations = new List<string>();
+        var page = await OpenAsync(onPage: p => p.Console += (_, message) => { if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal)) violations.Add(message.Text); });
 
         await page.Locator("button.example").First.ClickAsync();
         await page.WaitForSelectorAsync("#result[data-state='done']", new PageWaitForSelectorOptions { Timeout = 30_000 });
@@ -91,6 +92,7 @@ public class SketchPadTests(SketchPadTests.Browser browser) : IClassFixture<Sket
         using var picture = Image.Load<Rgb24>(saved);
         Assert.Equal((512, 512), (picture.Width, picture.Height));
         Assert.True(Spread(picture) > 1, $"the downloaded picture is blank (spread {Spread(picture):F2})");
+        Assert.Empty(violations);   // the page, its script, styles, examples and blob: results all pass the service's CSP
     }
 
     [Fact]
@@ -122,10 +124,11 @@ public class SketchPadTests(SketchPadTests.Browser browser) : IClassFixture<Sket
         Assert.StartsWith("API key required", await withoutKey.Locator("#error").InnerTextAsync());
     }
 
-    private async Task<IPage> OpenAsync(string? url = null)
+    private async Task<IPage> OpenAsync(string? url = null, Action<IPage>? onPage = null)
     {
         var context = await browser.Chromium.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
         var page = await context.NewPageAsync();
+        onPage?.Invoke(page);
         await page.GotoAsync(url ?? browser.Service.Url + "/");
         await page.WaitForSelectorAsync("#model option", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         await page.WaitForSelectorAsync("button.example");

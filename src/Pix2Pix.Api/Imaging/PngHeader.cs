@@ -39,6 +39,40 @@ public readonly record struct PngHeader(int Width, int Height, int BitDepth, int
         };
         if (!validDepth) throw UploadRejected.Malformed($"The PNG header has colour type {colorType} with bit depth {bitDepth}, which PNG does not allow.");
         if (interlace > 1) throw UploadRejected.Malformed($"The PNG header names interlace method {interlace}; only 0 and 1 exist.");
-        return new PngHeader((int)width, (int)height, bitDepth, colorType, interlace == 1);
+        var header = new PngHeader((int)width, (int)height, bitDepth, colorType, interlace == 1);
+        header.CheckCompressedDataCanHoldPixels(file);
+        return header;
+    }
+
+    /// <summary>Deflate expands at most about 1032:1 (a 258-byte match per two bits); a little more, to be safe.</summary>
+    public const int MaxInflationRatio = 1040;
+
+    /// <summary>The bytes the declared pixels need at the least (without PNG's per-row filter bytes).</summary>
+    public long MinimumPixelBytes => ((long)Width * Height * Channels * BitDepth + 7) / 8;
+
+    private int Channels => ColorType switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 };
+
+    /// <summary>
+    /// A file whose IDAT chunks together cannot inflate to the pixels it declares is refused here, before a decoder
+    /// allocates the frame for them: a hundred bytes declaring 4096×4096 would otherwise cost 64 MiB.
+    /// </summary>
+    private void CheckCompressedDataCanHoldPixels(ReadOnlySpan<byte> file)
+    {
+        long compressed = 0;
+        for (var offset = Signature.Length; offset + 8 <= file.Length;)
+        {
+            var length = BinaryPrimitives.ReadUInt32BigEndian(file[offset..]);
+            var type = file.Slice(offset + 4, 4);
+            var available = Math.Min(length, (uint)(file.Length - offset - 8));
+            if (type.SequenceEqual("IDAT"u8)) compressed += available;
+            if (type.SequenceEqual("IEND"u8) || length > file.Length) break;
+            offset += 12 + (int)length;
+        }
+
+        if (MinimumPixelBytes > compressed * MaxInflationRatio)
+        {
+            throw UploadRejected.Malformed($"The PNG declares {Width}x{Height} pixels but holds {compressed} bytes of compressed image data, "
+                + $"too little for them (deflate expands at most about 1032:1).");
+        }
     }
 }
