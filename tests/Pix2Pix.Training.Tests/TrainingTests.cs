@@ -39,8 +39,10 @@ public class TrainingTests
         Assert.EndsWith("\nstopped in epoch 1 at step 4" + Environment.NewLine, text);
     }
 
-    [Fact]
-    public void A_resumed_run_takes_exactly_the_steps_an_uninterrupted_run_takes()
+    [Theory]
+    [InlineData(3, "1", "")]                                        // stopped at the end of epoch 1
+    [InlineData(4, "1 + 1 steps", " (from step 2 of epoch 2)")]     // stopped one step into epoch 2: saved there
+    public void A_stopped_run_resumes_and_takes_exactly_the_steps_an_uninterrupted_run_takes(int stopAfter, string saved, string resumedFrom)
     {
         using var temp = new TempFolder();
         SyntheticPairs.Write(temp["data"], 3, 140, 140);
@@ -49,36 +51,15 @@ public class TrainingTests
         var split = Train(temp, "split") with { NEpochs = 2, NEpochsDecay = 1 };
 
         var uninterrupted = new Trainer(Small, data, whole, TextWriter.Null).Run();
-        var firstPart = new Trainer(Small, data, split with { MaxSteps = 3 }, TextWriter.Null).Run();
-        var resumed = new Trainer(Small, data, split with { ContinueTrain = true }, TextWriter.Null).Run();
-
-        Assert.Equal((1, 1), (firstPart.LastCompletedEpoch, firstPart.Steps / 3));
-        Assert.Equal(2, resumed.FirstEpoch);
-        Assert.Equal(uninterrupted.Losses.Skip(3).ToArray(), resumed.Losses.ToArray());
-        Assert.Equal(9, File.ReadLines(Path.Combine(split.RunDirectory, LossHistory.CsvName)).Count() - 1);
-    }
-
-    [Fact]
-    public void A_run_stopped_inside_an_epoch_saves_there_and_resumes_at_its_next_step_exactly()
-    {
-        using var temp = new TempFolder();
-        SyntheticPairs.Write(temp["data"], 3, 140, 140);
-        var data = new DataOptions { Dataroot = temp["data"], LoadSize = 140, CropSize = 128 }; // random crops and flips
-        var whole = Train(temp, "whole") with { NEpochs = 2, NEpochsDecay = 1 };
-        var split = Train(temp, "split") with { NEpochs = 2, NEpochsDecay = 1 };
-
-        var uninterrupted = new Trainer(Small, data, whole, TextWriter.Null).Run();
-        var firstPart = new Trainer(Small, data, split with { MaxSteps = 4 }, TextWriter.Null).Run();   // 1 step into epoch 2
-        var store = new CheckpointStore(split.RunDirectory);
-        var saved = store.EpochOf(CheckpointStore.Latest);
+        var firstPart = new Trainer(Small, data, split with { MaxSteps = stopAfter }, TextWriter.Null).Run();
+        var label = new CheckpointStore(split.RunDirectory).EpochOf(CheckpointStore.Latest);
         using var output = new StringWriter();
         var resumed = new Trainer(Small, data, split with { ContinueTrain = true }, output).Run();
 
-        Assert.True(firstPart.Interrupted);
-        Assert.Equal("1 + 1 steps", saved);
+        Assert.Equal((true, 1, saved), (firstPart.Interrupted, firstPart.LastCompletedEpoch, label));
         Assert.Equal(2, resumed.FirstEpoch);
-        Assert.Contains("(from step 2 of epoch 2)", output.ToString());
-        Assert.Equal(uninterrupted.Losses.Skip(4).ToArray(), resumed.Losses.ToArray());
+        Assert.Contains($"epochs 2..3{resumedFrom}, ", output.ToString());
+        Assert.Equal(uninterrupted.Losses.Skip(stopAfter).ToArray(), resumed.Losses.ToArray());
         Assert.Equal(9, File.ReadLines(Path.Combine(split.RunDirectory, LossHistory.CsvName)).Count() - 1);
     }
 
