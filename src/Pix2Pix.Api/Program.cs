@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddApplicationServices();
 builder.AddAccessControl();
+builder.AddServerLimits();
 builder.AddObservability();
 builder.AddApiDocumentation();
 
@@ -19,6 +20,7 @@ app.UseStatusCodePages();
 app.UseApiDocumentation();
 app.UseSketchPad();
 app.UseAccessControl();
+app.UseRequestTimeouts();
 
 app.MapTranslateApi();
 app.MapModelsApi();

@@ -27,7 +27,8 @@ public static class TranslateApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .DisableAntiforgery()
-            .RequireClientAccess();
+            .RequireClientAccess()
+            .WithRequestTimeout(Extensions.ServerLimitsExtensions.TranslatePolicy);
         return app;
     }
 

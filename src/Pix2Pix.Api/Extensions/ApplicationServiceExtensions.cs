@@ -25,6 +25,7 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<PngCodec>();
         builder.Services.AddSingleton<ImageTranslator>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<Apis.ClientErrorHandler>();
         builder.Services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: ["ready"]);
         return builder;
     }

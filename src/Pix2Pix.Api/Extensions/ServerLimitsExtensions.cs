@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Pix2Pix.Api.Extensions;
+
+/// <summary>Bounds on what one connection or request may hold (configuration section "Server").</summary>
+public sealed record ServerLimits
+{
+    public const string Section = "Server";
+
+    /// <summary>Open connections at once; more are closed as they arrive.</summary>
+    public int MaxConcurrentConnections { get; init; } = 1000;
+
+    /// <summary>An upload slower than this (after a 5 s grace) is cut off with 408.</summary>
+    public int MinRequestBodyBytesPerSecond { get; init; } = 1024;
+
+    /// <summary>Time to send the request line and headers.</summary>
+    public int RequestHeadersTimeoutSeconds { get; init; } = 10;
+
+    /// <summary>An idle keep-alive connection is closed after this.</summary>
+    public int KeepAliveTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>A /translate request, upload to answer, that takes longer gets 503 with Retry-After; 0: no limit.</summary>
+    public int RequestTimeoutSeconds { get; init; } = 60;
+}
+
+public static class ServerLimitsExtensions
+{
+    public const string TranslatePolicy = "translate";
+
+    public static IHostApplicationBuilder AddServerLimits(this IHostApplicationBuilder builder)
+    {
+        var limits = builder.Configuration.GetSection(ServerLimits.Section).Get<ServerLimits>() ?? new ServerLimits();
+        if (limits.MaxConcurrentConnections < 1 || limits.MinRequestBodyBytesPerSecond < 0 || limits.RequestHeadersTimeoutSeconds < 1 || limits.KeepAliveTimeoutSeconds < 1 || limits.RequestTimeoutSeconds < 0)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(ServerLimits.Section, typeof(ServerLimits), ["Server: connections and timeouts must be at least 1, rates and the request timeout 0 or more"]);
+        }
+
+        builder.Services.Configure<KestrelServerOptions>(kestrel =>
+        {
+            kestrel.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = limits.MaxConcurrentConnections;
+            kestrel.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond == 0 ? null : new MinDataRate(limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(limits.RequestHeadersTimeoutSeconds);
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(limits.KeepAliveTimeoutSeconds);
+        });
+        builder.Services.AddRequestTimeouts(options => options.AddPolicy(TranslatePolicy, new RequestTimeoutPolicy
+        {
+            Timeout = limits.RequestTimeoutSeconds == 0 ? null : TimeSpan.FromSeconds(limits.RequestTimeoutSeconds),
+            TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+            WriteTimeoutResponse = async context =>
+            {
+                context.Response.Headers.RetryAfter = "5";
+                await Results.Problem(
+                    title: "Request timed out",
+                    detail: $"The request took longer than {limits.RequestTimeoutSeconds} s (Server:RequestTimeoutSeconds), upload included; retry later or with a smaller image.",
+                    statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+            },
+        }));
+        return builder;
+    }
+}

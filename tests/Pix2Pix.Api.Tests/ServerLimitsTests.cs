@@ -1,0 +1,105 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Pix2Pix.Api.Tests;
+
+/// <summary>Kestrel's bounds on what a connection may hold, on the real server (the in-memory test server has none of them).</summary>
+public class ServerLimitsTests
+{
+    [Fact]
+    public async Task An_upload_slower_than_the_minimum_rate_is_cut_off_with_408()
+    {
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Server__MinRequestBodyBytesPerSecond"] = "1024" });
+        using var socket = await ConnectAsync(service);
+        var stream = socket.GetStream();
+        await Send(stream, "POST /translate HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n");
+
+        var answer = await Trickle(stream, TimeSpan.FromSeconds(30));   // 16 bytes a second
+
+        Assert.StartsWith("HTTP/1.1 408", answer);
+    }
+
+    [Fact]
+    public async Task A_request_past_its_time_gets_503_with_Retry_After_even_while_it_is_still_uploading()
+    {
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["Server__RequestTimeoutSeconds"] = "2",
+            ["Server__MinRequestBodyBytesPerSecond"] = "0",
+        });
+        using var socket = await ConnectAsync(service);
+        var stream = socket.GetStream();
+        await Send(stream, "POST /translate HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n");
+
+        var answer = await Trickle(stream, TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("HTTP/1.1 503", answer);
+        Assert.Contains("Retry-After: 5", answer);
+        Assert.Contains("\"title\":\"Request timed out\"", answer);
+    }
+
+    [Fact]
+    public async Task Connections_past_the_cap_are_closed_unanswered()
+    {
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Server__MaxConcurrentConnections"] = "2" });
+        var sockets = new List<TcpClient>();
+        var answered = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            var socket = await ConnectAsync(service);
+            sockets.Add(socket);
+            try
+            {
+                await Send(socket.GetStream(), "GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                if ((await Read(socket.GetStream(), TimeSpan.FromSeconds(10))).StartsWith("HTTP/1.1 200", StringComparison.Ordinal)) answered++;
+            }
+            catch (IOException)
+            {
+                // closed by the server: refused
+            }
+        }
+
+        sockets.ForEach(s => s.Dispose());
+        // The readiness check's pooled connection may hold one of the two places.
+        Assert.InRange(answered, 1, 2);
+    }
+
+    private static async Task<TcpClient> ConnectAsync(ServiceProcess service)
+    {
+        var uri = new Uri(service.Url);
+        var client = new TcpClient();
+        await client.ConnectAsync(uri.Host, uri.Port);
+        return client;
+    }
+
+    private static Task Send(NetworkStream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
+
+    /// <summary>Sends 16 body bytes a second until the server answers (or closes), and returns the answer.</summary>
+    private static async Task<string> Trickle(NetworkStream stream, TimeSpan limit)
+    {
+        var buffer = new byte[4096];
+        var deadline = DateTime.UtcNow + limit;
+        var reading = stream.ReadAsync(buffer).AsTask();
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await Task.WhenAny(reading, Task.Delay(1000)) == reading) return Encoding.ASCII.GetString(buffer, 0, await reading);
+            try
+            {
+                await stream.WriteAsync(new byte[16]);
+            }
+            catch (IOException)
+            {
+                return Encoding.ASCII.GetString(buffer, 0, await reading.WaitAsync(TimeSpan.FromSeconds(5)));
+            }
+        }
+
+        throw new TimeoutException("the server neither answered nor closed the slow upload");
+    }
+
+    private static async Task<string> Read(NetworkStream stream, TimeSpan limit)
+    {
+        var buffer = new byte[4096];
+        var count = await stream.ReadAsync(buffer).AsTask().WaitAsync(limit);
+        return Encoding.ASCII.GetString(buffer, 0, count);
+    }
+}
