@@ -18,18 +18,30 @@ public class AlignedPairDatasetTests
         using var temp = new TempFolder();
         // B equals A here, so any difference after preprocessing means the halves were treated differently.
         SyntheticPairs.Write(temp.Path, 6, 200, 160, map: p => p);
-        var dataset = new AlignedPairDataset(Data(temp.Path, preprocess) with { LoadSize = 150, CropSize = 128 }, Unet128);
-        var random = new Random(5);
-        var flipped = 0;
-        for (var i = 0; i < 12; i++)
+        var options = Data(temp.Path, preprocess) with { LoadSize = 150, CropSize = 128 };
+        var dataset = new AlignedPairDataset(options, Unet128);
+        var (random, twin) = (new Random(5), new Random(5));   // the twin draws the parameters each Get draws
+        var preprocessing = new Preprocessing(options, Unet128.SizeMultiple);
+        var seen = new List<(int Index, TransformParameters Drawn, float[] A)>();
+        for (var i = 0; i < 24; i++)
         {
-            var pair = dataset.Get(i % dataset.Count, random);
+            var index = i % dataset.Count;
+            var drawn = preprocessing.Draw(AlignedImage.HalfSize(dataset.Paths[index]), twin);
+            var pair = dataset.Get(index, random);
+
             Assert.Equal(pair.A, pair.B);
-            var unflipped = new AlignedPairDataset(Data(temp.Path, preprocess) with { LoadSize = 150, CropSize = 128, NoFlip = true }, Unet128);
-            flipped += pair.A.SequenceEqual(unflipped.Get(i % dataset.Count, new Random(0)).A) ? 0 : 1;
+            foreach (var earlier in seen.Where(s => s.Index == index))
+            {
+                // The same draw gives the same picture, another draw another picture: crops and flips really happen.
+                Assert.Equal(earlier.Drawn == drawn, earlier.A.SequenceEqual(pair.A));
+            }
+
+            seen.Add((index, drawn, pair.A));
         }
 
-        Assert.InRange(flipped, 1, 12); // the draws really did crop or flip
+        Assert.Contains(seen, s => s.Drawn.Flip);
+        Assert.Contains(seen, s => !s.Drawn.Flip);
+        Assert.True(seen.Select(s => (s.Drawn.CropX, s.Drawn.CropY)).Distinct().Count() > 6, "the crops hardly vary");
     }
 
     [Fact]
