@@ -39,8 +39,8 @@ public class FaultTests
     [Fact]
     public async Task A_model_whose_graph_contradicts_its_card_is_refused_with_the_shapes_and_others_keep_working()
     {
-        var folder = ModelsFolder(("good", File.ReadAllBytes(TestModels.Tiny)), ("wrong_shape", PatchMetadata("pix2pix.input_channels", "3", "1")));
-        await using var factory = new ServiceFactory(folder, new Dictionary<string, string?> { ["Inference:DefaultModel"] = "good" });
+        using var folder = new TemporaryModels(("good", File.ReadAllBytes(TestModels.Tiny)), ("wrong_shape", PatchMetadata("pix2pix.input_channels", "3", "1")));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:DefaultModel"] = "good" });
         var client = await factory.ReadyClientAsync();
 
         using var wrong = JsonDocument.Parse(await client.GetStringAsync("/models/wrong_shape"));
@@ -54,8 +54,8 @@ public class FaultTests
     [Fact]
     public async Task An_onnx_file_that_is_not_a_pix2pix_generator_is_named_as_such()
     {
-        var folder = ModelsFolder(("plain", PatchMetadata("pix2pix.format", "pix2pix-generator/1", "pix2pix-generator/X")));
-        await using var factory = new ServiceFactory(folder);
+        using var folder = new TemporaryModels(("plain", PatchMetadata("pix2pix.format", "pix2pix-generator/1", "pix2pix-generator/X")));
+        await using var factory = new ServiceFactory(folder.Path);
         var client = await factory.ReadyClientAsync(requireReady: false);
 
         var ready = await client.GetAsync("/health/ready");
@@ -129,10 +129,4 @@ public class FaultTests
         return bytes;
     }
 
-    private static string ModelsFolder(params (string Name, byte[] Onnx)[] models)
-    {
-        var folder = Directory.CreateTempSubdirectory("pix2pix-models").FullName;
-        foreach (var (name, onnx) in models) File.WriteAllBytes(Path.Combine(folder, name + ".onnx"), onnx);
-        return folder;
-    }
 }

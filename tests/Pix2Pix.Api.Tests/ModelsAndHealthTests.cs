@@ -42,8 +42,8 @@ public class ModelsAndHealthTests
     [Fact]
     public async Task Without_models_the_service_starts_live_but_not_ready_and_says_why()
     {
-        var empty = Directory.CreateTempSubdirectory("pix2pix-empty-models").FullName;
-        await using var factory = new ServiceFactory(empty);
+        using var empty = new TemporaryModels();
+        await using var factory = new ServiceFactory(empty.Path);
         var client = await factory.ReadyClientAsync(requireReady: false);
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
@@ -56,10 +56,8 @@ public class ModelsAndHealthTests
     [Fact]
     public async Task A_broken_model_file_is_reported_and_the_other_models_keep_working()
     {
-        var folder = Directory.CreateTempSubdirectory("pix2pix-models").FullName;
-        File.Copy(TestModels.Tiny, Path.Combine(folder, "good.onnx"));
-        await File.WriteAllTextAsync(Path.Combine(folder, "broken.onnx"), "this is not an ONNX model");
-        await using var factory = new ServiceFactory(folder, new Dictionary<string, string?> { ["Inference:DefaultModel"] = "good" });
+        using var folder = new TemporaryModels(("good", File.ReadAllBytes(TestModels.Tiny)), ("broken", "this is not an ONNX model"u8.ToArray()));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:DefaultModel"] = "good" });
         var client = await factory.ReadyClientAsync();
 
         using var broken = JsonDocument.Parse(await client.GetStringAsync("/models/broken"));
@@ -72,10 +70,10 @@ public class ModelsAndHealthTests
         Assert.Null((await client.PostAsync("/translate?model=broken", TranslateTests.Raw(Pngs.Rgb(8, 8)))).Headers.RetryAfter);   // no promise of recovery
         foreach (var told in new[] { error, refused.Detail ?? "", await client.GetStringAsync("/models"), await (await client.GetAsync("/health/ready")).Content.ReadAsStringAsync() })
         {
-            Assert.DoesNotContain(folder, told);                         // ...not where the server keeps it
+            Assert.DoesNotContain(folder.Path, told);                         // ...not where the server keeps it
         }
 
-        Assert.Contains(factory.Logs.Entries, e => e.Message.Contains(Path.Combine(folder, "broken.onnx")));   // the log does
+        Assert.Contains(factory.Logs.Entries, e => e.Message.Contains(Path.Combine(folder.Path, "broken.onnx")));   // the log does
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate?model=good", TranslateTests.Raw(Pngs.Rgb(8, 8)))).StatusCode);
     }
 
