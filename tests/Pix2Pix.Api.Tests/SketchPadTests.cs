@@ -96,6 +96,17 @@ public class SketchPadTests(SketchPadTests.Browser browser) : IClassFixture<Sket
     }
 
     [Fact]
+    public async Task Before_the_first_translation_the_result_is_a_blank_picture_not_a_broken_image()
+    {
+        var page = await OpenAsync();
+
+        var blank = await page.EvaluateAsync<bool>("() => { const r = document.getElementById('result'); return r.complete && r.naturalWidth > 0; }");
+
+        Assert.True(blank, "the result image has nothing loaded, so the browser draws its broken-image icon and alt text");
+        Assert.NotEqual("done", await page.Locator("#result").GetAttributeAsync("data-state"));
+    }
+
+    [Fact]
     public async Task Errors_from_the_api_are_shown_as_readable_messages()
     {
         var page = await OpenAsync();
