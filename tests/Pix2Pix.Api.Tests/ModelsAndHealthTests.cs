@@ -92,4 +92,21 @@ public class ModelsAndHealthTests
         Assert.True(translate.GetProperty("responses").TryGetProperty("413", out _));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
     }
+
+    [Fact]
+    public async Task Swagger_describes_the_model_parameter_and_lists_the_health_endpoints()
+    {
+        await using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+
+        using var swagger = JsonDocument.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"));
+        var paths = swagger.RootElement.GetProperty("paths");
+        var model = paths.GetProperty("/translate").GetProperty("post").GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "model");
+        var ready = paths.GetProperty("/health/ready").GetProperty("get");
+
+        Assert.StartsWith("The model to translate with", model.GetProperty("description").GetString());
+        Assert.True(paths.GetProperty("/health/live").TryGetProperty("get", out _));
+        Assert.Equal(["200", "503"], ready.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToArray());
+        Assert.Equal("Health", ready.GetProperty("tags")[0].GetString());
+    }
 }

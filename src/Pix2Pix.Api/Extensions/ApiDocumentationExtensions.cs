@@ -12,6 +12,8 @@ public static class ApiDocumentationExtensions
         {
             options.SwaggerDoc("v1", new OpenApiInfo { Title = "Pix2Pix.NET", Version = "v1", Description = "pix2pix image-to-image translation as a service" });
             options.OperationFilter<TranslateBodyFilter>();
+            options.OperationFilter<ModelParameterFilter>();
+            options.DocumentFilter<HealthEndpointsFilter>();
         });
         return builder;
     }
@@ -50,6 +52,45 @@ public static class ApiDocumentationExtensions
             {
                 content["image/png"] = new OpenApiMediaType { Schema = binary };
             }
+        }
+    }
+
+    /// <summary>Says what /translate's optional 'model' query parameter picks.</summary>
+    private sealed class ModelParameterFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>().Where(p => p.Name == "model") ?? [])
+            {
+                parameter.Description = "The model to translate with, by name as GET /models lists them; the default model when left out.";
+            }
+        }
+    }
+
+    /// <summary>The health endpoints (mapped as health checks, which the API explorer does not see) in the document too.</summary>
+    private sealed class HealthEndpointsFilter : IDocumentFilter
+    {
+        public void Apply(OpenApiDocument document, DocumentFilterContext context)
+        {
+            document.Paths ??= new OpenApiPaths();
+            document.Tags ??= new HashSet<OpenApiTag>();
+            document.Tags.Add(new OpenApiTag { Name = "Health" });
+            document.Paths["/health/live"] = Get(document, "Liveness: 200 while the process runs", ("200", "alive"));
+            document.Paths["/health/ready"] = Get(document, "Readiness: 200 once every model is loaded and warmed up; 503 with the reason otherwise (and while shutting down)",
+                ("200", "ready: each model's state as JSON"), ("503", "not ready: which model is loading or failed, as JSON"));
+        }
+
+        private static OpenApiPathItem Get(OpenApiDocument document, string summary, params (string Status, string Description)[] responses)
+        {
+            var answers = new OpenApiResponses();
+            foreach (var (status, description) in responses) answers[status] = new OpenApiResponse { Description = description };
+            return new OpenApiPathItem
+            {
+                Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                {
+                    [HttpMethod.Get] = new() { Summary = summary, Responses = answers, Tags = new HashSet<OpenApiTagReference> { new("Health", document) } },
+                },
+            };
         }
     }
 }
