@@ -49,7 +49,13 @@ internal sealed class ReferenceArguments
         }
 
         if (result.GetValue(loadIter) != 0) throw new UserInputException("--load_iter: no iteration checkpoints are kept here; choose a checkpoint with --epoch (a number or latest)");
-        var ignored = display.Cast<Option>().Append(useWandb).Append(numThreads).Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
-        if (ignored.Length > 0) output.WriteLine($"ignored: {string.Join(", ", ignored)} (the reference's display, logging and loader settings mean nothing here)");
+        NoticeIgnored(result, output, display.Append(useWandb).Append(numThreads), "the reference's display, logging and loader settings mean nothing here");
+    }
+
+    /// <summary>One line naming those of <paramref name="options"/> the user gave, and why they change nothing.</summary>
+    public static void NoticeIgnored(ParseResult result, TextWriter output, IEnumerable<Option> options, string why)
+    {
+        var given = options.Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+        if (given.Length > 0) output.WriteLine($"ignored: {string.Join(", ", given)} ({why})");
     }
 }

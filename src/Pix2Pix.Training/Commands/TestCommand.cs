@@ -39,8 +39,7 @@ internal static class TestCommand
             }
 
             if (!(result.GetValue(aspectRatio) > 0)) throw new UserInputException("--aspect_ratio must be positive");
-            var ignored = sizing.Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
-            if (ignored.Length > 0) output.WriteLine($"ignored: {string.Join(", ", ignored)} (test translates each image whole, at its own size)");
+            ReferenceArguments.NoticeIgnored(result, output, sizing, "test translates each image whole, at its own size");
             var (record, runner) = run.OpenGenerator(result, result.GetValue(eval) ? Contracts.NormalizationAtTest.Running : null);
             CheckSameAs(record, "--netG", result.GetValue(netG), record.Network.NetG);
             CheckSameAs(record, "--norm", result.GetValue(norm), record.Network.Norm.ToString().ToLowerInvariant());

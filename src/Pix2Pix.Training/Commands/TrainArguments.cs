@@ -33,8 +33,8 @@ internal sealed class TrainArguments
     {
         ganMode.AcceptOnlyFromAmong("vanilla", "lsgan", "none");
         precision.AcceptOnlyFromAmong("bfloat16", "float32");
-        lrPolicy.AcceptOnlyFromAmong("linear", "step", "plateau", "cosine");
-        initType.AcceptOnlyFromAmong("normal", "xavier", "kaiming", "orthogonal");
+        lrPolicy.AcceptOnlyFromAmong(Names<LearningRatePolicy>());
+        initType.AcceptOnlyFromAmong(Names<InitType>());
         foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, saveLatestFreq, epochCount, lrPolicy, lrDecayIters, initType, initGain, continueTrain, precision, noFastStep, maxSteps })
         {
             command.Options.Add(option);
@@ -59,9 +59,9 @@ internal sealed class TrainArguments
             SaveEpochFreq = result.GetValue(saveEpochFreq),
             SaveLatestFreq = result.GetValue(saveLatestFreq),
             EpochCount = result.GetValue(epochCount),
-            LrPolicy = LearningRatePolicies.Parse(result.GetValue(lrPolicy)!),
+            LrPolicy = Enum.Parse<LearningRatePolicy>(result.GetValue(lrPolicy)!, ignoreCase: true),
             LrDecayIters = result.GetValue(lrDecayIters),
-            Init = new Initialisation(Initialisation.Parse(result.GetValue(initType)!), result.GetValue(initGain)),
+            Init = new Initialisation(Enum.Parse<InitType>(result.GetValue(initType)!, ignoreCase: true), result.GetValue(initGain)),
             ContinueTrain = result.GetValue(continueTrain),
             MaxSteps = result.GetValue(maxSteps),
             FastStep = !result.GetValue(noFastStep),
@@ -88,4 +88,7 @@ internal sealed class TrainArguments
         if (options.MaxSteps < 0) throw new UserInputException("--max_steps must not be negative");
         return options;
     }
+
+    /// <summary>An option's accepted values: the enum's names as the reference spells them (lower case).</summary>
+    private static string[] Names<TEnum>() where TEnum : struct, Enum => Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()).ToArray();
 }

@@ -4,14 +4,4 @@ namespace Pix2Pix.Training.Options;
 public enum InitType { Normal, Xavier, Kaiming, Orthogonal }
 
 /// <summary>The reference's init_weights: convolutions by <see cref="Type"/> scaled by <see cref="Gain"/>, batch-norm gamma N(1, gain), biases 0.</summary>
-public sealed record Initialisation(InitType Type = InitType.Normal, double Gain = 0.02)
-{
-    public static InitType Parse(string value) => value switch
-    {
-        "normal" => InitType.Normal,
-        "xavier" => InitType.Xavier,
-        "kaiming" => InitType.Kaiming,
-        "orthogonal" => InitType.Orthogonal,
-        _ => throw new UserInputException($"unknown --init_type '{value}' (expected normal, xavier, kaiming or orthogonal)"),
-    };
-}
+public sealed record Initialisation(InitType Type = InitType.Normal, double Gain = 0.02);

@@ -10,15 +10,6 @@ public enum LearningRatePolicy { Linear, Step, Plateau, Cosine }
 
 public static class LearningRatePolicies
 {
-    public static LearningRatePolicy Parse(string value) => value switch
-    {
-        "linear" => LearningRatePolicy.Linear,
-        "step" => LearningRatePolicy.Step,
-        "plateau" => LearningRatePolicy.Plateau,
-        "cosine" => LearningRatePolicy.Cosine,
-        _ => throw new UserInputException($"unknown --lr_policy '{value}' (expected linear, step, plateau or cosine)"),
-    };
-
     /// <summary>The factor on --lr during <paramref name="epoch"/> of a run that started counting at <paramref name="epochCount"/>.</summary>
     public static double Factor(this LearningRatePolicy policy, int epoch, int epochCount, int nEpochs, int nEpochsDecay, int lrDecayIters)
     {
