@@ -16,8 +16,8 @@ public static class AccessExtensions
         var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         var rate = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         if (rate.PermitsPerSecond < 0 || rate.Burst < 1) throw new OptionsValidationException(RateLimitOptions.Section, typeof(RateLimitOptions), ["RateLimit:PermitsPerSecond must be 0 or more and RateLimit:Burst at least 1"]);
-        builder.Services.AddSingleton(Options.Create(auth));
         builder.Services.AddSingleton(auth);
+        builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         builder.Services.AddAuthorization(options =>
             options.AddPolicy(ClientPolicy, policy => { if (auth.Enabled) policy.RequireAuthenticatedUser(); else policy.RequireAssertion(_ => true); }));
@@ -37,12 +37,8 @@ public static class AccessExtensions
             {
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
                 var response = rejected.HttpContext.Response;
-                response.StatusCode = StatusCodes.Status429TooManyRequests;
                 response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-                await Results.Problem(
-                    title: "Too many requests",
-                    detail: $"This client may make {rate.PermitsPerSecond} request(s) per second (bursts of {rate.Burst}); retry after {retryAfter} s.",
-                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(rejected.HttpContext);
+                await Apis.Problems.Create(rejected.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests", $"This client may make {rate.PermitsPerSecond} request(s) per second (bursts of {rate.Burst}); retry after {retryAfter} s.").ExecuteAsync(rejected.HttpContext);
             };
         });
         return builder;

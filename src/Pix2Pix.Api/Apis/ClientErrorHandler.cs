@@ -20,7 +20,6 @@ internal sealed class ClientErrorHandler(ILogger<ClientErrorHandler> logger) : I
             StatusCodes.Status413PayloadTooLarge => "Body too large",
             _ => "Bad request",
         };
-        context.Response.StatusCode = bad.StatusCode;
         await Problems.Create(context, bad.StatusCode, title, bad.Message).ExecuteAsync(context);
         return true;
     }

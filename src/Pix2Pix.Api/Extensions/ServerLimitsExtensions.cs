@@ -51,10 +51,7 @@ public static class ServerLimitsExtensions
             WriteTimeoutResponse = async context =>
             {
                 context.Response.Headers.RetryAfter = "5";
-                await Results.Problem(
-                    title: "Request timed out",
-                    detail: $"The request took longer than {limits.RequestTimeoutSeconds} s (Server:RequestTimeoutSeconds), upload included; retry later or with a smaller image.",
-                    statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+                await Apis.Problems.Create(context, StatusCodes.Status503ServiceUnavailable, "Request timed out", $"The request took longer than {limits.RequestTimeoutSeconds} s (Server:RequestTimeoutSeconds), upload included; retry later or with a smaller image.").ExecuteAsync(context);
             },
         }));
         return builder;
