@@ -1,11 +1,8 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 using Pix2Pix.Api.Inference;
 using Pix2Pix.Api.Telemetry;
 
@@ -17,7 +14,8 @@ public class FaultTests
     [Fact]
     public async Task CUDA_serves_where_it_works_and_otherwise_the_service_falls_back_to_the_CPU_with_one_warning()
     {
-        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Inference:UseCuda"] = "true" });
+        // Two sessions: the first finds out where the model runs, the second opens there without a second warning.
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Inference:UseCuda"] = "true", ["Inference:SessionsPerModel"] = "2" });
         var client = await factory.ReadyClientAsync();
 
         using var model = JsonDocument.Parse(await client.GetStringAsync("/models/tiny"));
@@ -33,13 +31,14 @@ public class FaultTests
             Assert.Single(warnings);
         }
 
+        Assert.Equal(2, model.RootElement.GetProperty("sessions").GetInt32());
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(32, 32)))).StatusCode);
     }
 
     [Fact]
     public async Task A_model_whose_graph_contradicts_its_card_is_refused_with_the_shapes_and_others_keep_working()
     {
-        using var folder = new TemporaryModels(("good", File.ReadAllBytes(TestModels.Tiny)), ("wrong_shape", PatchMetadata("pix2pix.input_channels", "3", "1")));
+        using var folder = new TemporaryModels(("good", File.ReadAllBytes(TestModels.Tiny)), ("wrong_shape", TestModels.TinyWith("pix2pix.input_channels", "3", "1")));
         await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:DefaultModel"] = "good" });
         var client = await factory.ReadyClientAsync();
 
@@ -54,7 +53,7 @@ public class FaultTests
     [Fact]
     public async Task An_onnx_file_that_is_not_a_pix2pix_generator_is_named_as_such()
     {
-        using var folder = new TemporaryModels(("plain", PatchMetadata("pix2pix.format", "pix2pix-generator/1", "pix2pix-generator/X")));
+        using var folder = new TemporaryModels(("plain", TestModels.TinyWith("pix2pix.format", "pix2pix-generator/1", "pix2pix-generator/X")));
         await using var factory = new ServiceFactory(folder.Path);
         var client = await factory.ReadyClientAsync(requireReady: false);
 
@@ -64,23 +63,27 @@ public class FaultTests
     }
 
     [Fact]
-    public async Task A_configured_default_model_that_is_missing_is_reported()
+    public async Task A_configured_default_model_that_is_missing_is_reported_by_readiness_and_requests_get_503_not_404()
     {
         await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Inference:DefaultModel"] = "absent" });
         var client = await factory.ReadyClientAsync(requireReady: false);
 
         Assert.Contains("'absent' is not in", await (await client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
-        await TranslateTests.AssertProblem(await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.NotFound, "'absent'");
+        Assert.Contains(factory.Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("default model absent is not in"));
+        var response = await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(8, 8)));
+        await TranslateTests.AssertProblem(response, HttpStatusCode.ServiceUnavailable, "default model 'absent' is not in the models folder");
+        Assert.Null(response.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate?model=tiny", TranslateTests.Raw(Pngs.Rgb(8, 8)))).StatusCode);
     }
 
     [Fact]
     public async Task A_failing_batch_fails_only_its_own_requests_and_the_model_serves_the_next()
     {
-        await using var model = LoadTiny(new InferenceOptions { UseCuda = false, MaxBatchSize = 1 });
+        await using var batcher = new TinyBatcher(new InferenceOptions { UseCuda = false, SessionsPerModel = 1, MaxBatchSize = 1 });
         var good = new float[3 * 128 * 128];
 
-        var failed = await Assert.ThrowsAsync<InferenceFailed>(() => model.TranslateAsync(new float[5], CancellationToken.None));
-        var output = await model.TranslateAsync(good, CancellationToken.None);
+        var failed = await Assert.ThrowsAsync<InferenceFailed>(() => batcher.Queue.TranslateAsync(new float[5], CancellationToken.None));
+        var output = await batcher.Queue.TranslateAsync(good, CancellationToken.None);
 
         Assert.Contains("tiny", failed.Message);
         Assert.Equal(3 * 128 * 128, output.Length);
@@ -89,44 +92,46 @@ public class FaultTests
     [Fact]
     public async Task Requests_whose_clients_left_while_queued_are_dropped_without_being_computed()
     {
-        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var telemetry = new Pix2PixTelemetry(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        await using var batcher = new TinyBatcher(new InferenceOptions { UseCuda = false, SessionsPerModel = 1, MaxBatchSize = 1, QueueCapacity = 100 });
         var computed = 0L;
         using var listener = new System.Diagnostics.Metrics.MeterListener();
-        listener.InstrumentPublished = (instrument, l) => { if (instrument.Name == "pix2pix.batch.size" && instrument.Meter.Scope == meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()) l.EnableMeasurementEvents(instrument); };
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Name == "pix2pix.batch.size" && instrument.Meter.Scope == batcher.Meters) l.EnableMeasurementEvents(instrument); };
         listener.SetMeasurementEventCallback<int>((_, size, _, _) => Interlocked.Add(ref computed, size));
         listener.Start();
-        await using var model = GeneratorModel.Load(TestModels.Tiny, new InferenceOptions { UseCuda = false, MaxBatchSize = 1, QueueCapacity = 100 }, telemetry, NullLogger.Instance);
         var input = new float[3 * 128 * 128];
 
-        var kept = Enumerable.Range(0, 30).Select(_ => model.TranslateAsync(input, CancellationToken.None)).ToArray();
+        var kept = Enumerable.Range(0, 30).Select(_ => batcher.Queue.TranslateAsync(input, CancellationToken.None)).ToArray();
         using var leaving = new CancellationTokenSource();
-        var abandoned = Enumerable.Range(0, 10).Select(_ => model.TranslateAsync(input, leaving.Token)).ToArray();
+        var abandoned = Enumerable.Range(0, 10).Select(_ => batcher.Queue.TranslateAsync(input, leaving.Token)).ToArray();
         leaving.Cancel();
         await Task.WhenAll(kept);
         foreach (var task in abandoned) await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
-        await model.TranslateAsync(input, CancellationToken.None);
+        await batcher.Queue.TranslateAsync(input, CancellationToken.None);
 
         // The 30 kept and the last one ran; the 10 whose client left were dropped from the queue unrun.
         Assert.Equal(31, Interlocked.Read(ref computed));
     }
 
-    private static GeneratorModel LoadTiny(InferenceOptions options)
+    /// <summary>The tiny test model's session pool and a batcher draining into it, with their own meters.</summary>
+    private sealed class TinyBatcher : IAsyncDisposable
     {
-        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        return GeneratorModel.Load(TestModels.Tiny, options, new Pix2PixTelemetry(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger.Instance);
-    }
+        private readonly ServiceProvider meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        private readonly SessionPool pool;
 
-    // Rewrites one metadata value of the test model in place (same length, so the protobuf stays valid).
-    private static byte[] PatchMetadata(string key, string value, string replacement)
-    {
-        Assert.Equal(value.Length, replacement.Length);
-        var bytes = File.ReadAllBytes(TestModels.Tiny);
-        var pattern = Encoding.ASCII.GetBytes(key).Concat(new byte[] { 0x12, (byte)value.Length }).Concat(Encoding.ASCII.GetBytes(value)).ToArray();
-        var at = bytes.AsSpan().IndexOf(pattern);
-        Assert.True(at >= 0, $"metadata {key}={value} not found in the test model");
-        Encoding.ASCII.GetBytes(replacement).CopyTo(bytes, at + key.Length + 2);
-        return bytes;
-    }
+        public TinyBatcher(InferenceOptions options)
+        {
+            pool = SessionPool.Open("tiny", File.ReadAllBytes(TestModels.Tiny), options, NullLogger.Instance);
+            Queue = new Batcher("tiny", pool, options, new Pix2PixTelemetry(Meters), NullLogger.Instance);
+        }
 
+        public System.Diagnostics.Metrics.IMeterFactory Meters => meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        public Batcher Queue { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Queue.DisposeAsync();
+            pool.Dispose();
+            await meters.DisposeAsync();
+        }
+    }
 }

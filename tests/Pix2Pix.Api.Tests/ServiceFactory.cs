@@ -22,6 +22,9 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
         {
             ["Inference:ModelsFolder"] = ModelsFolder,
             ["Inference:UseCuda"] = "false",
+            // One session per model whatever the machine's cores (the default opens one per four): batching and queueing
+            // behave the same on a 2-core test machine and a 64-core CI host. Tests of several sessions set their own.
+            ["Inference:SessionsPerModel"] = "1",
             // The decode limits (2 s, one decode per core) would turn a slow moment of a busy 2-core test machine into a 422
             // or 503 in tests about something else; the tests of those limits set their own.
             ["Uploads:DecodeTimeoutMilliseconds"] = "30000",
@@ -71,6 +74,18 @@ internal static class TestModels
     public static string Folder => Path.Combine(AppContext.BaseDirectory, "Models");
 
     public static string Tiny => Path.Combine(Folder, "tiny.onnx");
+
+    /// <summary>The tiny model with one metadata value rewritten (same length, so the protobuf stays valid).</summary>
+    public static byte[] TinyWith(string key, string value, string replacement)
+    {
+        Assert.Equal(value.Length, replacement.Length);
+        var bytes = File.ReadAllBytes(Tiny);
+        var pattern = System.Text.Encoding.ASCII.GetBytes(key).Concat(new byte[] { 0x12, (byte)value.Length }).Concat(System.Text.Encoding.ASCII.GetBytes(value)).ToArray();
+        var at = bytes.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0, $"metadata {key}={value} not found in the test model");
+        System.Text.Encoding.ASCII.GetBytes(replacement).CopyTo(bytes, at + key.Length + 2);
+        return bytes;
+    }
 }
 
 /// <summary>Keeps what the service logs, so tests can check that a warning was given (once).</summary>

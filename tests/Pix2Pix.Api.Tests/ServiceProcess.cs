@@ -30,6 +30,8 @@ public sealed class ServiceProcess : IDisposable
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Inference__ModelsFolder"] = TestModels.Folder;
         start.Environment["Inference__UseCuda"] = "false";
+        // One session per model whatever the machine's cores (the default opens one per four): the same service everywhere.
+        start.Environment["Inference__SessionsPerModel"] = "1";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;

@@ -337,7 +337,12 @@ public class TrainingProcessTests
 
         public void Dispose()
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);   // before the test's temp folder is removed under it
+            }
+
             process.Dispose();
         }
     }

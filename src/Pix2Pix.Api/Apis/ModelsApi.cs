@@ -5,8 +5,12 @@ using Pix2Pix.Contracts;
 
 namespace Pix2Pix.Api.Apis;
 
-/// <summary>One served model as GET /models describes it.</summary>
-public sealed record ModelDescription(string Name, bool IsDefault, string State, string? Provider, int Sessions, string? Error, ModelCard? Card);
+/// <summary>
+/// One served model as GET /models describes it: the version that serves (its file's content hash) and when it was
+/// loaded; <c>reloadError</c> says why a newer file of it was not swapped in (the version shown keeps serving).
+/// </summary>
+public sealed record ModelDescription(
+    string Name, bool IsDefault, string State, string Version, DateTimeOffset LoadedAt, string? Provider, int Sessions, string? Error, string? ReloadError, ModelCard? Card);
 
 /// <summary>GET /models and GET /models/{name}: what is loaded, on which execution provider, and whether it serves.</summary>
 public static class ModelsApi
@@ -28,5 +32,6 @@ public static class ModelsApi
             : Problems.Create(context, StatusCodes.Status404NotFound, "Unknown model", $"There is no model named '{name}'.");
 
     private static ModelDescription Describe(GeneratorModel model, ModelRegistry registry) =>
-        new(model.Name, model.Name == registry.DefaultName, model.State.ToString().ToLowerInvariant(), model.Provider, model.Sessions, model.PublicError, model.Card);
+        new(model.Name, model.Name == registry.DefaultName, model.State.ToString().ToLowerInvariant(), model.Version, model.LoadedAt,
+            model.Provider, model.Sessions, model.PublicError, registry.ReloadError(model.Name), model.Card);
 }

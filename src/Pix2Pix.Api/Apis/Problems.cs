@@ -11,10 +11,4 @@ internal static class Problems
         {
             ["traceId"] = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier,
         });
-
-    public static ProblemHttpResult Unavailable(HttpContext context, Inference.ServiceUnavailable e)
-    {
-        if (e.RetryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Create(context, StatusCodes.Status503ServiceUnavailable, e.Title, e.Message);
-    }
 }

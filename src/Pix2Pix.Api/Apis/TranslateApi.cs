@@ -32,37 +32,14 @@ public static class TranslateApi
         return app;
     }
 
-    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Translate(
+    // What can go wrong (no such model, none that serves, a rejected upload, an inference error) is thrown and
+    // answered by ProblemExceptionHandler.
+    public static async Task<FileContentHttpResult> Translate(
         HttpContext context, ModelRegistry registry, ImageTranslator translator, IOptions<UploadOptions> uploads, string? model = null)
     {
-        var name = string.IsNullOrWhiteSpace(model) ? registry.DefaultName : model;
-        var generator = name is null ? null : registry.Find(name);
-        try
-        {
-            if (registry.Stopping) throw new ServiceUnavailable("Shutting down", "The service is shutting down and takes no new work; retry on another instance.", 5);
-            if (!registry.Loaded) throw new ServiceUnavailable("Models are loading", "The service is still loading its models; retry shortly.", 2);
-            if (generator is null)
-            {
-                return name is null
-                    ? Problems.Create(context, StatusCodes.Status503ServiceUnavailable, "No model", $"No models are installed in {registry.Folder}.")
-                    : Problems.Create(context, StatusCodes.Status404NotFound, "Unknown model", $"There is no model named '{name}'; GET /models lists them.");
-            }
-
-            var png = await UploadReader.ReadAsync(context.Request, uploads.Value, context.RequestAborted);
-            var result = await translator.TranslateAsync(png, generator, context.RequestAborted);
-            return TypedResults.File(result, "image/png");
-        }
-        catch (UploadRejected e)
-        {
-            return Problems.Create(context, e.StatusCode, e.Title, e.Message);
-        }
-        catch (ServiceUnavailable e)
-        {
-            return Problems.Unavailable(context, e);
-        }
-        catch (InferenceFailed e)
-        {
-            return Problems.Create(context, StatusCodes.Status500InternalServerError, "Inference failed", $"{e.Message}; the service goes on serving. Quote the traceId when reporting this.");
-        }
+        using var lease = registry.Lease(model);
+        var png = await UploadReader.ReadAsync(context.Request, uploads.Value, context.RequestAborted);
+        var result = await translator.TranslateAsync(png, lease.Model, context.RequestAborted);
+        return TypedResults.File(result, "image/png");
     }
 }

@@ -21,11 +21,11 @@ public static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton<Pix2PixTelemetry>();
         builder.Services.AddSingleton<ModelRegistry>();
-        builder.Services.AddHostedService<ModelLoader>();
+        builder.Services.AddHostedService<ModelsFolderWatcher>();
         builder.Services.AddSingleton<PngCodec>();
         builder.Services.AddSingleton<ImageTranslator>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<Apis.ClientErrorHandler>();
+        builder.Services.AddExceptionHandler<Apis.ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: ["ready"]);
         return builder;
     }

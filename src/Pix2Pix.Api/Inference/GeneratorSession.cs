@@ -10,6 +10,8 @@ public sealed class GeneratorSession : IDisposable
 {
     public const string InputName = "input";
     public const string OutputName = "output";
+    public const string Cuda = "CUDA";
+    public const string Cpu = "CPU";
 
     private readonly InferenceSession session;
     private readonly RunOptions runOptions = new();
@@ -28,8 +30,8 @@ public sealed class GeneratorSession : IDisposable
         ? input.Dimensions.Select(d => (long)d).ToArray()
         : throw new InvalidDataException($"the model has no input named '{InputName}'");
 
-    /// <summary>Opens the model on CUDA (if asked) or the CPU; <paramref name="warmUp"/> runs on it before it counts as working.</summary>
-    public static GeneratorSession Open(string path, InferenceOptions options, int threads, Action<GeneratorSession> warmUp, ILogger logger)
+    /// <summary>Opens the model <paramref name="onnx"/> on CUDA (if asked) or the CPU; <paramref name="warmUp"/> runs on it before it counts as working.</summary>
+    public static GeneratorSession Open(string name, byte[] onnx, InferenceOptions options, int threads, Action<GeneratorSession> warmUp, ILogger logger)
     {
         if (options.UseCuda)
         {
@@ -38,19 +40,19 @@ public sealed class GeneratorSession : IDisposable
             {
                 using var cudaOptions = SessionOptionsFor(threads);
                 cudaOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
-                cuda = new GeneratorSession(new InferenceSession(path, cudaOptions), "CUDA");
+                cuda = new GeneratorSession(new InferenceSession(onnx, cudaOptions), Cuda);
                 warmUp(cuda);
                 return cuda;
             }
             catch (OnnxRuntimeException e)
             {
                 cuda?.Dispose();
-                logger.LogWarning("CUDA is not usable for {Model} ({Reason}); running it on the CPU", Path.GetFileName(path), e.Message.Split('\n')[0]);
+                logger.LogWarning("CUDA is not usable for {Model} ({Reason}); running it on the CPU", name, e.Message.Split('\n')[0]);
             }
         }
 
         using var cpuOptions = SessionOptionsFor(threads);
-        var cpu = new GeneratorSession(new InferenceSession(path, cpuOptions), "CPU");
+        var cpu = new GeneratorSession(new InferenceSession(onnx, cpuOptions), Cpu);
         try
         {
             warmUp(cpu);

@@ -13,20 +13,12 @@ namespace Pix2Pix.Api.Inference;
 /// </summary>
 public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uploads, Pix2PixTelemetry telemetry)
 {
+    /// <summary>Translates <paramref name="png"/> with <paramref name="model"/>, a version that serves (leased from the registry).</summary>
     public async Task<byte[]> TranslateAsync(byte[] png, GeneratorModel model, CancellationToken cancellation)
     {
         var started = Stopwatch.GetTimestamp();
         var header = PngHeader.Read(png, uploads.Value.MaxSide);
-        var card = model.Card;
-        if (model.State != ModelState.Ready || card is null)
-        {
-            // A broken file stays broken until an operator replaces it: no Retry-After that promises otherwise.
-            throw model.State == ModelState.Failed
-                ? new ServiceUnavailable($"Model '{model.Name}' is not available",
-                    $"Model '{model.Name}' failed to load: {model.PublicError?.TrimEnd('.')}. Retrying will not help: the model file must be fixed or replaced (GET /models says what is wrong).", null)
-                : new ServiceUnavailable($"Model '{model.Name}' is not available", $"Model '{model.Name}' is still loading.", 2);
-        }
-
+        var card = model.Card ?? throw new InvalidOperationException($"model '{model.Name}' cannot serve: {model.Error}");
         using var arrival = model.Announce();
         float[] input;
         Rectangle content;

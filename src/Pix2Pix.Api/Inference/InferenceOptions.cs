@@ -28,5 +28,11 @@ public sealed record InferenceOptions
     /// <summary>Requests waiting per model; when full, new ones get 503 with Retry-After.</summary>
     public int QueueCapacity { get; init; } = 64;
 
+    /// <summary>
+    /// How often the models folder is looked at for new, changed and removed files (Triton's polling mode); 0 turns
+    /// reloading off. A file is loaded once it has held still for a whole interval.
+    /// </summary>
+    public double ReloadPollSeconds { get; init; } = 5;
+
     public int EffectiveSessions(int cores) => Math.Clamp(SessionsPerModel > 0 ? SessionsPerModel : cores / 4, 1, Math.Max(1, cores));
 }

@@ -1,15 +1,23 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using Pix2Pix.Api.Telemetry;
 
 namespace Pix2Pix.Api.Inference;
 
-/// <summary>Every generator found in the models folder, by name, and which one answers when a request names none.</summary>
+/// <summary>
+/// The served generators by name, as an immutable snapshot that a reload swaps atomically, and which one answers when a
+/// request names none. Requests lease the version they start with (<see cref="Lease"/>); a replaced or removed version is
+/// disposed once its last request has finished.
+/// </summary>
 public sealed class ModelRegistry : IAsyncDisposable
 {
     private readonly InferenceOptions settings;
     private readonly Pix2PixTelemetry telemetry;
     private readonly ILogger<ModelRegistry> logger;
-    private IReadOnlyDictionary<string, GeneratorModel> models = new Dictionary<string, GeneratorModel>();
+    private readonly Lock writing = new();
+    private readonly List<Task> retiring = [];
+    private ImmutableSortedDictionary<string, GeneratorModel> models = ImmutableSortedDictionary.Create<string, GeneratorModel>(StringComparer.Ordinal);
+    private ImmutableDictionary<string, string> reloadErrors = ImmutableDictionary<string, string>.Empty;
 
     public ModelRegistry(IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelRegistry> logger, IHostApplicationLifetime lifetime, IHostEnvironment environment)
     {
@@ -24,28 +32,51 @@ public sealed class ModelRegistry : IAsyncDisposable
     /// <summary>True once shutdown has begun: no new work is admitted; what was admitted finishes.</summary>
     public bool Stopping { get; private set; }
 
-    /// <summary>True once every model found has been loaded (or has failed to).</summary>
+    /// <summary>True once every model found at start-up has been loaded (or has failed to).</summary>
     public bool Loaded { get; private set; }
 
-    public string? DefaultName { get; private set; }
+    /// <summary>The configured default model, else the first served one by name.</summary>
+    public string? DefaultName => string.IsNullOrWhiteSpace(settings.DefaultModel) ? Volatile.Read(ref models).Keys.FirstOrDefault() : settings.DefaultModel;
 
-    public IEnumerable<GeneratorModel> All => models.Values.OrderBy(m => m.Name, StringComparer.Ordinal);
+    public IEnumerable<GeneratorModel> All => Volatile.Read(ref models).Values;
 
     public string Folder { get; }
 
-    public void LoadAll()
-    {
-        var found = Directory.Exists(Folder)
-            ? Directory.EnumerateFiles(Folder, "*.onnx").Order(StringComparer.Ordinal).ToArray()
-            : [];
-        if (found.Length == 0) logger.LogWarning("No models (*.onnx) in {Folder}", Folder);
-        models = found.Select(path => GeneratorModel.Load(path, settings, telemetry, logger)).ToDictionary(m => m.Name, StringComparer.Ordinal);
-        DefaultName = string.IsNullOrWhiteSpace(settings.DefaultModel) ? models.Keys.Order(StringComparer.Ordinal).FirstOrDefault() : settings.DefaultModel;
-        if (DefaultName is not null && !models.ContainsKey(DefaultName)) logger.LogError("The default model {Model} is not in {Folder}", DefaultName, Folder);
-        Loaded = true;
-    }
+    public GeneratorModel? Find(string name) => Volatile.Read(ref models).GetValueOrDefault(name);
 
-    public GeneratorModel? Find(string name) => models.GetValueOrDefault(name);
+    /// <summary>Why the newest file of a model could not replace the version that serves, or null.</summary>
+    public string? ReloadError(string name) => Volatile.Read(ref reloadErrors).GetValueOrDefault(name);
+
+    /// <summary>
+    /// A hold on the model a request names (or the default) for the whole request; throws what a client should be
+    /// told when there is none that serves.
+    /// </summary>
+    public ModelLease Lease(string? requested)
+    {
+        if (Stopping) throw new ServiceUnavailable("Shutting down", "The service is shutting down and takes no new work; retry on another instance.", 5);
+        if (!Loaded) throw new ServiceUnavailable("Models are loading", "The service is still loading its models; retry shortly.", 2);
+        var name = string.IsNullOrWhiteSpace(requested) ? DefaultName : requested;
+        while (true)
+        {
+            var model = name is null ? null : Find(name);
+            if (model is null)
+            {
+                if (name is null) throw new ServiceUnavailable("No model", "No models (*.onnx) are installed in the models folder.", null);
+                if (requested is null) throw new ServiceUnavailable("Default model missing", $"The default model '{name}' is not in the models folder; name one of GET /models, or the operator fixes Inference:DefaultModel.", null);
+                throw new UnknownModel(name);
+            }
+
+            if (model.State == ModelState.Failed)
+            {
+                // A broken file stays broken until an operator replaces it: no Retry-After that promises otherwise.
+                throw new ServiceUnavailable($"Model '{model.Name}' is not available",
+                    $"Model '{model.Name}' failed to load: {model.PublicError?.TrimEnd('.')}. Retrying will not help: the model file must be fixed or replaced (GET /models says what is wrong).", null);
+            }
+
+            if (model.TryAcquire()) return new ModelLease(model, telemetry);
+            // Replaced between the lookup and the hold: the snapshot already has its successor.
+        }
+    }
 
     /// <summary>Why the service is not ready, or null when the default model serves; for clients, so without paths.</summary>
     public string? NotReadyReason()
@@ -53,14 +84,90 @@ public sealed class ModelRegistry : IAsyncDisposable
         if (Stopping) return "the service is shutting down";
         if (!Loaded) return "models are loading";
         // Said to anonymous clients: no paths (the log names the folder).
-        if (DefaultName is null) return "no models (*.onnx) in the models folder";
-        var model = Find(DefaultName);
-        if (model is null) return $"the default model '{DefaultName}' is not in the models folder";
-        return model.State == ModelState.Ready ? null : $"the default model '{DefaultName}' failed to load: {model.PublicError}";
+        var name = DefaultName;
+        if (name is null) return "no models (*.onnx) in the models folder";
+        var model = Find(name);
+        if (model is null) return $"the default model '{name}' is not in the models folder";
+        return model.State == ModelState.Ready ? null : $"the default model '{name}' failed to load: {model.PublicError}";
+    }
+
+    /// <summary>The models found at start-up are in: readiness may now say yes.</summary>
+    public void CompleteStartup()
+    {
+        var name = DefaultName;
+        if (name is null) logger.LogWarning("No models (*.onnx) in {Folder}", Folder);
+        else if (Find(name) is null) logger.LogError("The default model {Model} is not in {Folder}", name, Folder);
+        Loaded = true;
+    }
+
+    /// <summary>Serves <paramref name="model"/> under its name from now on; the version it replaces finishes its requests, then goes.</summary>
+    public void Publish(GeneratorModel model)
+    {
+        GeneratorModel? old;
+        lock (writing)
+        {
+            old = models.GetValueOrDefault(model.Name);
+            models = models.SetItem(model.Name, model);
+            reloadErrors = reloadErrors.Remove(model.Name);
+        }
+
+        if (!Loaded) return;
+        var change = old is null ? "added" : "replaced";
+        telemetry.ModelReloads.Add(1, new("model", model.Name), new("outcome", model.State == ModelState.Ready ? change : "failed"));
+        logger.LogInformation("Model {Model} {Change}: {Old} -> {New} ({State})", model.Name, change, old?.Version ?? "none", model.Version, model.State);
+        if (old is not null) Retire(old);
+    }
+
+    /// <summary>Stops serving <paramref name="name"/> (its file is gone); requests that hold it finish on it.</summary>
+    public void Remove(string name)
+    {
+        GeneratorModel? old;
+        lock (writing)
+        {
+            old = models.GetValueOrDefault(name);
+            models = models.Remove(name);
+            reloadErrors = reloadErrors.Remove(name);
+        }
+
+        if (old is null) return;
+        telemetry.ModelReloads.Add(1, new("model", name), new("outcome", "removed"));
+        logger.LogInformation("Model {Model} {Version} removed: its file is gone", name, old.Version);
+        Retire(old);
+    }
+
+    /// <summary>A newer file of <paramref name="failed"/>'s name could not be loaded: the serving version stays, and this is reported.</summary>
+    public void KeepServing(GeneratorModel failed)
+    {
+        lock (writing) reloadErrors = reloadErrors.SetItem(failed.Name, $"{failed.Version} was not loaded: {failed.PublicError}");
+        telemetry.ModelReloads.Add(1, new("model", failed.Name), new("outcome", "failed"));
+        logger.LogError("Model {Model}: the new file {Version} was not loaded, the serving version {Serving} stays: {Reason}",
+            failed.Name, failed.Version, Find(failed.Name)?.Version, failed.Error);
+    }
+
+    private void Retire(GeneratorModel old)
+    {
+        old.Release();
+        var disposal = old.Released.ContinueWith(_ => old.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
+        lock (writing)
+        {
+            retiring.RemoveAll(t => t.IsCompleted);
+            retiring.Add(disposal);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var model in models.Values) await model.DisposeAsync();
+        // At the end of the shutdown grace period: what still waits is cancelled.
+        GeneratorModel[] current;
+        lock (writing)
+        {
+            current = models.Values.ToArray();
+            models = models.Clear();
+        }
+
+        foreach (var model in current) await model.DisposeAsync();
+        Task[] pending;
+        lock (writing) pending = retiring.ToArray();
+        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }

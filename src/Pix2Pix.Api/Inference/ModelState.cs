@@ -1,3 +1,4 @@
 namespace Pix2Pix.Api.Inference;
 
-public enum ModelState { Loading, Ready, Failed }
+/// <summary>Whether a model version serves (Ready) or its file could not be loaded (Failed, with the reason).</summary>
+public enum ModelState { Ready, Failed }

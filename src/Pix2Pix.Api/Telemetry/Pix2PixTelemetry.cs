@@ -12,6 +12,7 @@ public sealed class Pix2PixTelemetry : IDisposable
 
     private readonly Meter meter;
     private int queued;
+    private int active;
 
     public Pix2PixTelemetry(IMeterFactory meters)
     {
@@ -22,6 +23,8 @@ public sealed class Pix2PixTelemetry : IDisposable
         QueueWait = meter.CreateHistogram<double>("pix2pix.queue.wait", "ms", "Time a request waited for its batch");
         Rejected = meter.CreateCounter<long>("pix2pix.queue.rejected", "{request}", "Requests turned away because the queue was full");
         meter.CreateObservableGauge("pix2pix.queue.depth", () => Volatile.Read(ref queued), "{request}", "Requests waiting for a batch");
+        meter.CreateObservableGauge("pix2pix.requests.active", () => Volatile.Read(ref active), "{request}", "Requests admitted to a model and not yet answered");
+        ModelReloads = meter.CreateCounter<long>("pix2pix.model.reloads", "{event}", "Models added, replaced, removed or failed to load while serving (by model and outcome)");
     }
 
     public Histogram<double> RequestDuration { get; }
@@ -29,6 +32,11 @@ public sealed class Pix2PixTelemetry : IDisposable
     public Histogram<int> BatchSize { get; }
     public Histogram<double> QueueWait { get; }
     public Counter<long> Rejected { get; }
+    public Counter<long> ModelReloads { get; }
+
+    public void Admitted() => Interlocked.Increment(ref active);
+
+    public void Answered() => Interlocked.Decrement(ref active);
 
     public void Enqueued() => Interlocked.Increment(ref queued);
 

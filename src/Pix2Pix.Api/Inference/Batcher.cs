@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Pix2Pix.Api.Telemetry;
+
+namespace Pix2Pix.Api.Inference;
+
+/// <summary>
+/// A bounded queue of one model version's requests that its sessions drain in batches (up to MaxBatchSize requests,
+/// the first waiting at most MaxBatchWait for others while more are on their way), as Triton's dynamic batcher does.
+/// Requests cancelled while queued are dropped without being computed; a failing batch fails only its own requests.
+/// </summary>
+public sealed class Batcher : IAsyncDisposable
+{
+    private readonly string model;
+    private readonly SessionPool pool;
+    private readonly InferenceOptions options;
+    private readonly Pix2PixTelemetry telemetry;
+    private readonly ILogger logger;
+    private readonly Channel<PendingTranslation> queue;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task[] workers;
+    private int arriving;
+
+    public Batcher(string model, SessionPool pool, InferenceOptions options, Pix2PixTelemetry telemetry, ILogger logger)
+    {
+        this.model = model;
+        this.pool = pool;
+        this.options = options;
+        this.telemetry = telemetry;
+        this.logger = logger;
+        queue = Channel.CreateBounded<PendingTranslation>(new BoundedChannelOptions(Math.Max(1, options.QueueCapacity))
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleWriter = false,
+        });
+        workers = pool.Sessions.Select(session => Task.Run(() => Work(session))).ToArray();
+    }
+
+    /// <summary>
+    /// Says a request is on its way (being read or decoded). A batch waits for others only while some are
+    /// on their way, so a lone request never pays the batching delay. Dispose when it is queued or gone.
+    /// </summary>
+    public IDisposable Announce()
+    {
+        Interlocked.Increment(ref arriving);
+        return new Arrival(this);
+    }
+
+    private sealed class Arrival(Batcher batcher) : IDisposable
+    {
+        private int done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref done, 1) == 0) Interlocked.Decrement(ref batcher.arriving);
+        }
+    }
+
+    public async Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        var pending = new PendingTranslation(input, cancellation, Activity.Current?.Context ?? default);
+        var queued = queue.Writer.TryWrite(pending);
+        arrival?.Dispose();
+        if (!queued)
+        {
+            telemetry.Rejected.Add(1, new KeyValuePair<string, object?>("model", model));
+            throw new ServiceUnavailable("Server busy", $"The queue for model '{model}' is full ({options.QueueCapacity} waiting); retry shortly.", 1);
+        }
+
+        telemetry.Enqueued();
+        using (Pix2PixTelemetry.Source.StartActivity("queue wait"))
+        {
+            return await pending.Result.Task.WaitAsync(cancellation);
+        }
+    }
+
+    private async Task Work(GeneratorSession session)
+    {
+        var card = pool.Card;
+        var max = Math.Max(1, options.MaxBatchSize);
+        var (inPer, outPer) = (card.InputChannels * card.NativeSize * card.NativeSize, card.OutputChannels * card.NativeSize * card.NativeSize);
+        var input = new float[max * inPer];
+        var output = new float[max * outPer];
+        var batch = new List<PendingTranslation>(max);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stopping.Token))
+            {
+                await Gather(batch, max);
+                if (batch.Count == 0) continue;
+                Run(session, batch, input, output, inPer, outPer);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private async Task Gather(List<PendingTranslation> batch, int max)
+    {
+        Drain(batch, max);
+        if (batch.Count == 0 || batch.Count >= max || options.MaxBatchWaitMilliseconds <= 0 || Volatile.Read(ref arriving) == 0) return;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        wait.CancelAfter(options.MaxBatchWaitMilliseconds);
+        try
+        {
+            while (batch.Count < max && await queue.Reader.WaitToReadAsync(wait.Token)) Drain(batch, max);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            // The batch waited long enough.
+        }
+    }
+
+    private void Drain(List<PendingTranslation> batch, int max)
+    {
+        while (batch.Count < max && queue.Reader.TryRead(out var pending))
+        {
+            telemetry.Dequeued();
+            if (pending.Cancellation.IsCancellationRequested) pending.Result.TrySetCanceled(pending.Cancellation);
+            else batch.Add(pending);
+        }
+    }
+
+    private void Run(GeneratorSession session, List<PendingTranslation> batch, float[] input, float[] output, int inPer, int outPer)
+    {
+        var card = pool.Card;
+        var links = batch.Where(p => p.Parent != default).Select(p => new ActivityLink(p.Parent)).ToArray();
+        using var activity = Pix2PixTelemetry.Source.StartActivity("inference", ActivityKind.Internal, parentContext: batch[0].Parent, links: links);
+        activity?.SetTag("pix2pix.model", model);
+        activity?.SetTag("pix2pix.batch_size", batch.Count);
+        activity?.SetTag("pix2pix.provider", session.Provider);
+        var started = Stopwatch.GetTimestamp();
+        foreach (var pending in batch) telemetry.QueueWait.Record(Stopwatch.GetElapsedTime(pending.EnqueuedAt, started).TotalMilliseconds);
+        try
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (batch[i].Input.Length != inPer) throw new InvalidDataException($"an input holds {batch[i].Input.Length} values, the model takes {inPer}");
+                batch[i].Input.AsSpan().CopyTo(input.AsSpan(i * inPer, inPer));
+            }
+
+            session.Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize);
+            var tags = new TagList { { "model", model }, { "provider", session.Provider } };
+            telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+            telemetry.BatchSize.Record(batch.Count, tags);
+            for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(output.AsSpan(i * outPer, outPer).ToArray());
+        }
+        catch (Exception e)
+        {
+            // Whatever went wrong fails this batch's requests only; the worker lives on for the next batch.
+            logger.LogError(e, "Inference failed on model {Model} for a batch of {Count}", model, batch.Count);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            foreach (var pending in batch) pending.Result.TrySetException(new InferenceFailed(model, e));
+        }
+    }
+
+    /// <summary>Stops the workers; what is still queued is cancelled (at shutdown, after the drain).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await stopping.CancelAsync();
+        await Task.WhenAll(workers);
+        while (queue.Reader.TryRead(out var pending))
+        {
+            telemetry.Dequeued();
+            pending.Result.TrySetCanceled();
+        }
+
+        stopping.Dispose();
+    }
+}
+
+/// <summary>An inference error on a batch; only that batch's requests fail.</summary>
+public sealed class InferenceFailed(string model, Exception inner) : Exception($"inference failed on model '{model}'", inner);

@@ -1,0 +1,71 @@
+using Pix2Pix.Contracts;
+
+namespace Pix2Pix.Api.Inference;
+
+/// <summary>
+/// The sessions of one model file, opened from the bytes that were read (so the version named is the one that runs),
+/// each checked against the model's card and warmed up with one batch before it counts. Immutable once open.
+/// </summary>
+public sealed class SessionPool : IDisposable
+{
+    private readonly List<GeneratorSession> sessions;
+
+    private SessionPool(List<GeneratorSession> sessions, ModelCard card)
+    {
+        this.sessions = sessions;
+        Card = card;
+    }
+
+    public ModelCard Card { get; }
+    public IReadOnlyList<GeneratorSession> Sessions => sessions;
+    public string Provider => sessions[0].Provider;
+
+    /// <summary>Opens <see cref="InferenceOptions.EffectiveSessions"/> sessions, the CPU threads split between them; throws what is wrong.</summary>
+    public static SessionPool Open(string name, byte[] onnx, InferenceOptions options, ILogger logger)
+    {
+        var cores = Environment.ProcessorCount;
+        var count = options.EffectiveSessions(cores);
+        var threads = Math.Max(1, cores / count);
+        var opened = new List<GeneratorSession>(count);
+        ModelCard? card = null;
+        try
+        {
+            // The first session finds the provider (CUDA, or the CPU with one warning); the others open on the one it found.
+            for (var i = 0; i < count; i++)
+            {
+                var on = i == 0 ? options : options with { UseCuda = opened[0].Provider == GeneratorSession.Cuda };
+                opened.Add(GeneratorSession.Open(name, onnx, on, threads, session => card = WarmUp(session, card), logger));
+            }
+
+            return new SessionPool(opened, card!);
+        }
+        catch
+        {
+            foreach (var session in opened) session.Dispose();
+            throw;
+        }
+    }
+
+    // Reads the card from the session's metadata, checks the graph against it, and runs one batch.
+    private static ModelCard WarmUp(GeneratorSession session, ModelCard? known)
+    {
+        var card = known ?? ModelCard.FromMetadata(session.Metadata);
+        var shape = session.InputShape;
+        if (shape.Count != 4 || (shape[1] > 0 && shape[1] != card.InputChannels))
+        {
+            throw new InvalidDataException($"the model's input is [{string.Join(", ", shape)}], expected [batch, {card.InputChannels}, height, width]");
+        }
+
+        var size = card.NativeSize;
+        if (size % card.SizeMultiple != 0) throw new InvalidDataException($"native size {size} is not a multiple of {card.SizeMultiple}");
+        var input = new float[card.InputChannels * size * size];
+        var output = new float[card.OutputChannels * size * size];
+        session.Run(input, output, 1, card.InputChannels, card.OutputChannels, size);
+        return card;
+    }
+
+    public void Dispose()
+    {
+        foreach (var session in sessions) session.Dispose();
+    }
+}

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Pix2Pix.Api.Inference;
+
+namespace Pix2Pix.Api.Tests;
+
+/// <summary>Models added, replaced and removed in the models folder while the service serves, without a restart.</summary>
+public class ReloadTests
+{
+    private static readonly byte[] VersionA = File.ReadAllBytes(TestModels.Tiny);
+    private static readonly byte[] VersionB = TestModels.TinyWith("pix2pix.dataset", "d128", "e128");
+    private static readonly byte[] VersionC = TestModels.TinyWith("pix2pix.dataset", "d128", "f128");
+
+    [Fact]
+    public async Task Models_replaced_and_added_under_concurrent_load_are_swapped_in_without_one_failed_request()
+    {
+        using var folder = new TemporaryModels(("tiny", VersionA));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:ReloadPollSeconds"] = "0.1" });
+        var client = await factory.ReadyClientAsync();
+        var png = Pngs.Rgb(96, 64);
+        using var stop = new CancellationTokenSource();
+        var served = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var secondArrived = false;
+        var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var model = worker % 2 == 1 && Volatile.Read(ref secondArrived) ? "second" : "tiny";
+                var response = await client.PostAsync($"/translate?model={model}", TranslateTests.Raw(png));
+                if (response.StatusCode == HttpStatusCode.OK) Interlocked.Increment(ref served);
+                else failures.Enqueue($"{model}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        })).ToArray();
+
+        var replaced = await SwapAsync(client, "tiny", GeneratorModel.VersionOf(VersionB), () => Install(folder, "tiny", VersionB));
+        var rewritten = await SwapAsync(client, "tiny", GeneratorModel.VersionOf(VersionC), () => File.WriteAllBytes(Path.Combine(folder.Path, "tiny.onnx"), VersionC));
+        var added = await SwapAsync(client, "second", GeneratorModel.VersionOf(VersionA), () => Install(folder, "second", VersionA));
+        Volatile.Write(ref secondArrived, true);
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+
+        Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(5)));
+        Assert.True(served > 20, $"only {served} requests were served during the reloads");
+        Assert.All([replaced, rewritten, added], seconds => Assert.InRange(seconds, 0, 30));
+        Assert.Equal(3, ReloadEvents(factory, "replaced") + ReloadEvents(factory, "added"));
+    }
+
+    [Fact]
+    public async Task A_file_still_being_written_is_left_alone_until_it_holds_still_for_a_whole_poll()
+    {
+        using var folder = new TemporaryModels(("tiny", VersionA));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:ReloadPollSeconds"] = "0" });
+        var client = await factory.ReadyClientAsync();
+        var watcher = Watcher(factory);
+        var path = Path.Combine(folder.Path, "tiny.onnx");
+
+        await using (var copy = new FileStream(path, FileMode.Create, FileAccess.Write))
+        {
+            foreach (var part in VersionB.Chunk(VersionB.Length / 4))
+            {
+                await copy.WriteAsync(part);
+                await copy.FlushAsync();
+                watcher.Poll();   // a slow copy, looked at between its writes (the last look sees the whole file once)
+                Assert.Equal(GeneratorModel.VersionOf(VersionA), await VersionAsync(client, "tiny"));
+            }
+        }
+
+        watcher.Poll();   // the same again: read and swapped in
+        Assert.Equal(GeneratorModel.VersionOf(VersionB), await VersionAsync(client, "tiny"));
+        Assert.DoesNotContain(factory.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task A_broken_new_file_leaves_the_old_version_serving_reported_in_models_the_log_and_the_metrics()
+    {
+        using var folder = new TemporaryModels(("tiny", VersionA));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:ReloadPollSeconds"] = "0" });
+        var client = await factory.ReadyClientAsync();
+        var watcher = Watcher(factory);
+
+        Install(folder, "tiny", "not a model at all"u8.ToArray());
+        watcher.Poll();
+        watcher.Poll();
+
+        using (var tiny = JsonDocument.Parse(await client.GetStringAsync("/models/tiny")))
+        {
+            Assert.Equal("ready", tiny.RootElement.GetProperty("state").GetString());
+            Assert.Equal(GeneratorModel.VersionOf(VersionA), tiny.RootElement.GetProperty("version").GetString());
+            Assert.Contains("was not loaded", tiny.RootElement.GetProperty("reloadError").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(32, 32)))).StatusCode);
+        Assert.Contains(factory.Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("the serving version sha256:"));
+        Assert.Equal(1, ReloadEvents(factory, "failed"));
+
+        Install(folder, "tiny", VersionB);
+        watcher.Poll();
+        watcher.Poll();
+        using var fixedUp = JsonDocument.Parse(await client.GetStringAsync("/models/tiny"));
+        Assert.Equal(GeneratorModel.VersionOf(VersionB), fixedUp.RootElement.GetProperty("version").GetString());
+        Assert.Equal(JsonValueKind.Null, fixedUp.RootElement.GetProperty("reloadError").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_removed_model_stops_being_served_and_a_request_that_holds_it_finishes_on_it_before_it_is_unloaded()
+    {
+        using var folder = new TemporaryModels(("tiny", VersionA), ("second", VersionB));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:ReloadPollSeconds"] = "0" });
+        var client = await factory.ReadyClientAsync();
+        var registry = factory.Services.GetRequiredService<ModelRegistry>();
+        using var held = registry.Lease("second");   // a request on its way through the pipeline
+
+        File.Delete(Path.Combine(folder.Path, "second.onnx"));
+        Watcher(factory).Poll();
+
+        await TranslateTests.AssertProblem(await client.PostAsync("/translate?model=second", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.NotFound, "'second'");
+        Assert.DoesNotContain("second", await client.GetStringAsync("/models"));
+        Assert.False(held.Model.Released.IsCompleted);
+        Assert.Equal(3 * 128 * 128, (await held.Model.TranslateAsync(new float[3 * 128 * 128], CancellationToken.None)).Length);
+        held.Dispose();
+        await held.Model.Released.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, ReloadEvents(factory, "removed"));
+    }
+
+    // Copies to a temporary name and renames into place, as an operator should (the rename is atomic).
+    private static void Install(TemporaryModels folder, string name, byte[] onnx)
+    {
+        var part = Path.Combine(folder.Path, $".{name}.onnx.part");
+        File.WriteAllBytes(part, onnx);
+        File.Move(part, Path.Combine(folder.Path, name + ".onnx"), overwrite: true);
+    }
+
+    // Makes a change in the folder and returns how long the service took to serve the version expected.
+    private static async Task<double> SwapAsync(HttpClient client, string model, string version, Action change)
+    {
+        var started = Stopwatch.GetTimestamp();
+        change();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(50))
+        {
+            if (await VersionAsync(client, model) == version) return Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+
+        return double.PositiveInfinity;
+    }
+
+    private static async Task<string?> VersionAsync(HttpClient client, string model)
+    {
+        var response = await client.GetAsync($"/models/{model}");
+        if (!response.IsSuccessStatusCode) return null;
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("version").GetString();
+    }
+
+    private static ModelsFolderWatcher Watcher(ServiceFactory factory) =>
+        factory.Services.GetServices<IHostedService>().OfType<ModelsFolderWatcher>().Single();
+
+    // The reload-event counter's total for one outcome, as last exported.
+    private static long ReloadEvents(ServiceFactory factory, string outcome)
+    {
+        factory.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        var metric = factory.Metrics.LastOrDefault(m => m.Name == "pix2pix.model.reloads");
+        if (metric is null) return 0;
+        long total = 0;
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            foreach (var tag in point.Tags)
+            {
+                if (tag.Key == "outcome" && Equals(tag.Value, outcome)) total += point.GetSumLong();
+            }
+        }
+
+        return total;
+    }
+}
