@@ -12,7 +12,7 @@ public class MetricsEndpointTests
         var client = await factory.ReadyClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(64, 64)))).StatusCode);
 
-        string[] expected = ["# TYPE pix2pix_queue_depth gauge", "pix2pix_translate_duration_milliseconds_count{", "pix2pix_inference_duration_milliseconds_bucket{",
+        string[] expected = ["# TYPE pix2pix_queue_depth gauge", "# TYPE pix2pix_requests_active gauge", "pix2pix_translate_duration_milliseconds_count{", "pix2pix_inference_duration_milliseconds_bucket{",
             "pix2pix_batch_size_sum{", "pix2pix_queue_wait_milliseconds_count{", "http_server_active_requests{", "http_server_request_duration_seconds_count{"];
         var text = "";
         // Some series are recorded as a response completes: poll until all are there (or the deadline passes).
