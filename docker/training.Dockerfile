@@ -15,7 +15,7 @@ RUN dotnet publish src/Pix2Pix.Training/Pix2Pix.Training.csproj -c Release --no-
 
 FROM ${SDK_IMAGE}
 COPY --from=build /opt/pix2pix /opt/pix2pix
-VOLUME ["/data", "/runs", "/models"]
+VOLUME ["/data", "/runs", "/exports"]
 WORKDIR /work
 ENTRYPOINT ["dotnet", "/opt/pix2pix/pix2pix.dll"]
 CMD ["--help"]

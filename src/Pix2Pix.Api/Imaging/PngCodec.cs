@@ -67,11 +67,13 @@ public sealed class PngCodec : IDisposable
         {
             return await decoding.WaitAsync(timeout + TimeSpan.FromMilliseconds(100), cancellation);
         }
-        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellation.IsCancellationRequested))
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
+            // Given up on, by the deadline or by a client that left: a picture that arrives later is disposed.
             Volatile.Write(ref abandoned, 1);
             if (decoding.IsCompletedSuccessfully) decoding.Result.Dispose();
             deadline.Cancel();
+            if (cancellation.IsCancellationRequested) throw;
             throw UploadRejected.TooSlow(timeout);
         }
     }

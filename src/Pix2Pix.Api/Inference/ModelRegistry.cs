@@ -16,6 +16,7 @@ public sealed class ModelRegistry : IAsyncDisposable
     private readonly ILogger<ModelRegistry> logger;
     private readonly Lock writing = new();
     private readonly List<Task> retiring = [];
+    private bool disposed;
     private ImmutableSortedDictionary<string, GeneratorModel> models = ImmutableSortedDictionary.Create<string, GeneratorModel>(StringComparer.Ordinal);
     private ImmutableDictionary<string, string> reloadErrors = ImmutableDictionary<string, string>.Empty;
 
@@ -106,6 +107,13 @@ public sealed class ModelRegistry : IAsyncDisposable
         GeneratorModel? old;
         lock (writing)
         {
+            if (disposed)
+            {
+                // Loaded by a load still running when the service shut down: nobody will serve it.
+                model.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                return;
+            }
+
             old = models.GetValueOrDefault(model.Name);
             models = models.SetItem(model.Name, model);
             reloadErrors = reloadErrors.Remove(model.Name);
@@ -161,6 +169,7 @@ public sealed class ModelRegistry : IAsyncDisposable
         GeneratorModel[] current;
         lock (writing)
         {
+            disposed = true;
             current = models.Values.ToArray();
             models = models.Clear();
         }
