@@ -40,7 +40,7 @@ public class TranslateTests(TranslateTests.Service service) : IClassFixture<Tran
 
         var response = await Client.PostAsync("/translate", form);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         using var image = Pngs.Decode(await response.Content.ReadAsByteArrayAsync());
         Assert.Equal((90, 150), (image.Width, image.Height));
     }
@@ -125,6 +125,36 @@ public class TranslateTests(TranslateTests.Service service) : IClassFixture<Tran
     {
         using var form = new MultipartFormDataContent { { new ByteArrayContent(Pngs.Rgb(10, 10)), "picture", "x.png" } };
         await AssertProblem(await Client.PostAsync("/translate", form), HttpStatusCode.BadRequest, "'image'");
+    }
+
+    [Fact]
+    public async Task The_image_part_is_found_after_other_parts_of_any_size_which_are_read_past()
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("a note"), "note" },
+            { new ByteArrayContent(new byte[200_000]), "attachment", "big.bin" },   // two thirds of the body limit here
+            { new ByteArrayContent(Pngs.Rgb(40, 30)), "image", "sketch.png" },
+        };
+
+        var response = await Client.PostAsync("/translate", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var image = Pngs.Decode(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal((40, 30), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public async Task A_form_of_more_parts_than_allowed_before_the_image_is_a_400_and_a_bad_boundary_too()
+    {
+        using var many = new MultipartFormDataContent();
+        for (var i = 0; i < Pix2Pix.Api.Imaging.UploadReader.MaxParts + 1; i++) many.Add(new StringContent("v"), $"field{i}");
+        many.Add(new ByteArrayContent(Pngs.Rgb(10, 10)), "image", "x.png");
+        await AssertProblem(await Client.PostAsync("/translate", many), HttpStatusCode.BadRequest, $"more than {Pix2Pix.Api.Imaging.UploadReader.MaxParts} parts");
+
+        var unbounded = new ByteArrayContent("--x\r\n\r\n--x--"u8.ToArray());
+        unbounded.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=" + new string('b', 71));
+        await AssertProblem(await Client.PostAsync("/translate", unbounded), HttpStatusCode.BadRequest, "boundary");
     }
 
     [Fact]

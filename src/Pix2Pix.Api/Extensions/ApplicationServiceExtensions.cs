@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http.Features;
 using Pix2Pix.Api.Imaging;
 using Pix2Pix.Api.Inference;
 using Pix2Pix.Api.Telemetry;
@@ -13,8 +12,6 @@ public static class ApplicationServiceExtensions
     {
         builder.Services.Configure<InferenceOptions>(builder.Configuration.GetSection(InferenceOptions.Section));
         builder.Services.Configure<UploadOptions>(builder.Configuration.GetSection(UploadOptions.Section));
-        var uploads = builder.Configuration.GetSection(UploadOptions.Section).Get<UploadOptions>() ?? new UploadOptions();
-        builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = uploads.MaxBodyBytes);
         // On SIGTERM the server stops taking connections and waits this long for admitted requests to finish.
         var grace = builder.Configuration.GetValue("Shutdown:GracePeriodSeconds", 30);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(grace));

@@ -1,15 +1,23 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using Pix2Pix.Api.Inference;
 
 namespace Pix2Pix.Api.Imaging;
 
 /// <summary>
 /// Takes the PNG out of a request, raw (image/png) or as the multipart field "image", never reading more
-/// than the configured limit: a declared Content-Length over it is refused before reading anything.
+/// than the configured limit: a declared Content-Length over it is refused before reading anything, and of a
+/// multipart body only the image part is kept.
 /// </summary>
 public static class UploadReader
 {
     public const string FormField = "image";
+
+    /// <summary>Parts read through, at most, to find the image (a browser's form sends one).</summary>
+    public const int MaxParts = 64;
+
+    private const int MaxBoundaryLength = 70;
 
     public static async Task<byte[]> ReadAsync(HttpRequest request, UploadOptions options, CancellationToken cancellation)
     {
@@ -17,33 +25,63 @@ public static class UploadReader
         var sizeLimit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeLimit is { IsReadOnly: false }) sizeLimit.MaxRequestBodySize = options.MaxBodyBytes + 64 * 1024;
 
-        if (request.HasFormContentType)
+        MediaTypeHeaderValue? media = null;
+        if (request.ContentType is { } declared && !MediaTypeHeaderValue.TryParse(declared, out media))
         {
-            IFormCollection form;
-            try
-            {
-                form = await request.ReadFormAsync(cancellation);
-            }
-            catch (InvalidDataException e)
-            {
-                throw e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                    ? UploadRejected.TooLarge(options.MaxBodyBytes)
-                    : UploadRejected.Missing($"The multipart form could not be read: {e.Message}");
-            }
-
-            var file = form.Files.GetFile(FormField)
-                ?? throw UploadRejected.Missing($"The form has no file field named '{FormField}'; send the PNG as '{FormField}'.");
-            await using var stream = file.OpenReadStream();
-            return await ReadLimited(stream, options.MaxBodyBytes, cancellation);
+            throw UploadRejected.NotPng($"The Content-Type '{ClientText.Printable(declared)}' could not be read; send image/png, or multipart/form-data with the field '{FormField}'.");
         }
 
-        var type = request.ContentType is null ? null : MediaTypeHeaderValue.Parse(request.ContentType).MediaType.Value;
+        if (request.HasFormContentType) return await ReadImagePart(media!, request, options, cancellation);
+
+        var type = media?.MediaType.Value?.ToLowerInvariant();
         if (type is not (null or "image/png" or "application/octet-stream"))
         {
-            throw UploadRejected.NotPng($"Content-Type '{type}' is not accepted; send image/png, or multipart/form-data with the field '{FormField}'.");
+            throw UploadRejected.NotPng($"Content-Type '{ClientText.Printable(type ?? "")}' is not accepted; send image/png, or multipart/form-data with the field '{FormField}'.");
         }
 
         return await ReadLimited(request.Body, options.MaxBodyBytes, cancellation);
+    }
+
+    /// <summary>
+    /// Streams the multipart body section by section and keeps only the first part named "image": other parts are read
+    /// past without being stored (no temp files), and a form of more than <see cref="MaxParts"/> parts is refused.
+    /// </summary>
+    private static async Task<byte[]> ReadImagePart(MediaTypeHeaderValue media, HttpRequest request, UploadOptions options, CancellationToken cancellation)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(media.Boundary).Value;
+        if (!media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            throw UploadRejected.Missing($"A {media.MediaType} form carries no file; send the PNG as multipart/form-data in the field '{FormField}', or raw as image/png.");
+        }
+
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > MaxBoundaryLength)
+        {
+            throw UploadRejected.Malformed($"The multipart boundary must be 1 to {MaxBoundaryLength} characters (RFC 2046).");
+        }
+
+        var reader = new MultipartReader(boundary, request.Body);
+        try
+        {
+            for (var parts = 1; await reader.ReadNextSectionAsync(cancellation) is { } section; parts++)
+            {
+                if (parts > MaxParts) throw UploadRejected.Missing($"The form has more than {MaxParts} parts before one named '{FormField}'.");
+                if (section.GetContentDispositionHeader() is { } disposition && disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
+                    && HeaderUtilities.RemoveQuotes(disposition.Name).Equals(FormField, StringComparison.OrdinalIgnoreCase))
+                {
+                    return await ReadLimited(section.Body, options.MaxBodyBytes, cancellation);
+                }
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw UploadRejected.Malformed($"The multipart form could not be read: {e.Message}");
+        }
+        catch (IOException e) when (e is not BadHttpRequestException)
+        {
+            throw UploadRejected.Malformed($"The multipart form could not be read: {e.Message}");
+        }
+
+        throw UploadRejected.Missing($"The form has no field named '{FormField}'; send the PNG as '{FormField}'.");
     }
 
     private static async Task<byte[]> ReadLimited(Stream body, long limit, CancellationToken cancellation)
