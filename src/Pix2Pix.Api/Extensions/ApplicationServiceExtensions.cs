@@ -20,6 +20,7 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddHostedService<ModelsFolderWatcher>();
         builder.Services.AddSingleton<PngCodec>();
+        builder.Services.AddSingleton<PixelBudget>();
         builder.Services.AddSingleton<ImageTranslator>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Apis.ProblemExceptionHandler>();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
@@ -93,13 +94,24 @@ public sealed class PngCodec : IDisposable
             ?? throw UploadRejected.Malformed($"The PNG could not be decoded ({Describe(opened)}).");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         Check();
-        var result = codec.GetPixels(info, out var bytes);
-        if (result != SKCodecResult.Success) throw UploadRejected.Malformed($"The PNG could not be decoded ({Describe(result)}).");
-        Check();
-        using var decoded = Image.LoadPixelData<Rgba32>(configuration, MemoryMarshal.Cast<byte, Rgba32>(bytes), info.Width, info.Height);
-        var opaque = new Image<Rgb24>(configuration, decoded.Width, decoded.Height, new Rgb24(255, 255, 255));
-        opaque.Mutate(c => c.DrawImage(decoded, 1f));
-        return opaque;
+        // libpng writes into a pooled buffer (not a new frame per request), which ImageSharp then reads from.
+        var bytes = ArrayPool<byte>.Shared.Rent(info.BytesSize);
+        var pinned = GCHandle.Alloc(bytes, GCHandleType.Pinned);
+        try
+        {
+            var result = codec.GetPixels(info, pinned.AddrOfPinnedObject());
+            if (result != SKCodecResult.Success) throw UploadRejected.Malformed($"The PNG could not be decoded ({Describe(result)}).");
+            Check();
+            using var decoded = Image.WrapMemory<Rgba32>(configuration, bytes.AsMemory(0, info.BytesSize), info.Width, info.Height);
+            var opaque = new Image<Rgb24>(configuration, decoded.Width, decoded.Height, new Rgb24(255, 255, 255));
+            opaque.Mutate(c => c.DrawImage(decoded, 1f));
+            return opaque;
+        }
+        finally
+        {
+            pinned.Free();
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     private static string Describe(SKCodecResult result) => result switch

@@ -17,6 +17,12 @@ public sealed record UploadOptions
     /// <summary>Decodes running at once; 0 means one per CPU core. Bounds the memory decoding can hold.</summary>
     public int MaxConcurrentDecodes { get; init; }
 
+    /// <summary>Pixels all requests together may hold from decode to encode, in millions (a 4096² image is 16.8).</summary>
+    public double PixelBudgetMegapixels { get; init; } = 64;
+
+    /// <summary>How long a request waits for pixels others hold before it gets 503.</summary>
+    public int PixelBudgetWaitMilliseconds { get; init; } = 5000;
+
     /// <summary>The largest single buffer the decoder may allocate.</summary>
     public int MaxDecodeBufferMegabytes { get; init; } = 256;
 }

@@ -8,10 +8,11 @@ using SixLabors.ImageSharp;
 namespace Pix2Pix.Api.Inference;
 
 /// <summary>
-/// PNG bytes in, PNG bytes out: check the header, decode, letterbox to the model's native size, translate
-/// (batched with other requests), cut out the content and scale it back to the input's size, encode.
+/// PNG bytes in, PNG bytes out: check the header, draw the image's pixels from the budget, decode, letterbox to the
+/// model's native size, translate (batched with other requests), cut out the content and scale it back to the input's
+/// size, encode.
 /// </summary>
-public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uploads, Pix2PixTelemetry telemetry)
+public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions<UploadOptions> uploads, Pix2PixTelemetry telemetry)
 {
     /// <summary>Translates <paramref name="png"/> with <paramref name="model"/>, a version that serves (leased from the registry).</summary>
     public async Task<byte[]> TranslateAsync(byte[] png, GeneratorModel model, CancellationToken cancellation)
@@ -19,6 +20,7 @@ public sealed class ImageTranslator(PngCodec codec, IOptions<UploadOptions> uplo
         var started = Stopwatch.GetTimestamp();
         var header = PngHeader.Read(png, uploads.Value.MaxSide);
         var card = model.Card ?? throw new InvalidOperationException($"model '{model.Name}' cannot serve: {model.Error}");
+        using var drawn = await pixels.DrawAsync((long)header.Width * header.Height, cancellation);
         using var arrival = model.Announce();
         float[] input;
         Rectangle content;
