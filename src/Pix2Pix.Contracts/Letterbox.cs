@@ -18,14 +18,20 @@ public static class Letterbox
         var width = Math.Clamp((int)Math.Round(image.Width * scale), 1, size);
         var height = Math.Clamp((int)Math.Round(image.Height * scale), 1, size);
         var content = new Rectangle((size - width) / 2, (size - height) / 2, width, height);
-        var canvas = new Image<Rgb24>(size, size, Background(image));
-        using var resized = image.Width == width && image.Height == height ? image.Clone() : image.Clone(c => c.Resize(width, height, KnownResamplers.Bicubic));
-        canvas.Mutate(c => c.DrawImage(resized, content.Location, 1f));
-        return (canvas, content);
+        var resized = image.Width == width && image.Height == height ? image.Clone() : image.Clone(c => c.Resize(width, height, KnownResamplers.Bicubic));
+        if (width == size && height == size) return (resized, content);   // a square image fills the canvas: no border to pad
+        using (resized)
+        {
+            var canvas = new Image<Rgb24>(size, size, Background(image));
+            canvas.Mutate(c => c.DrawImage(resized, content.Location, 1f));
+            return (canvas, content);
+        }
     }
 
     public static Image<Rgb24> Restore(Image<Rgb24> translated, Rectangle content, Size original)
     {
+        var whole = content.Location == Point.Empty && content.Size == translated.Size();
+        if (whole) return translated.Size() == original ? translated.Clone() : translated.Clone(c => c.Resize(original.Width, original.Height, KnownResamplers.Bicubic));
         var result = translated.Clone(c => c.Crop(content));
         if (result.Size() != original) result.Mutate(c => c.Resize(original.Width, original.Height, KnownResamplers.Bicubic));
         return result;

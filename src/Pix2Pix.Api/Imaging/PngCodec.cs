@@ -16,14 +16,12 @@ namespace Pix2Pix.Api.Imaging;
 /// PNG in and out. Uploads are decoded by libpng (through Skia): ImageSharp 2.1's decoder was measured
 /// to hang on valid 1×1 Adam7 images and to reject valid 1-bit interlaced ones (HostileInputTests).
 /// Pixels then go to an ImageSharp configuration that knows PNG only, with capped buffers, for the rest
-/// of the pipeline and the encoding. No decode is trusted to finish: each runs with a deadline, at most a
+/// of the pipeline (PngWriter encodes the answer). No decode is trusted to finish: each runs with a deadline, at most a
 /// few at once, and one that overruns is abandoned with a 422. Any colour type and bit depth decodes;
 /// alpha is composited on white.
 /// </summary>
 public sealed class PngCodec : IDisposable
 {
-    private static readonly PngEncoder Encoder = new() { CompressionLevel = PngCompressionLevel.BestSpeed, ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 };
-
     private readonly Configuration configuration;
     private readonly SemaphoreSlim decodes;
     private readonly TimeSpan timeout;
@@ -103,6 +101,7 @@ public sealed class PngCodec : IDisposable
             if (result != SKCodecResult.Success) throw UploadRejected.Malformed($"The PNG could not be decoded ({Describe(result)}).");
             Check();
             using var decoded = Image.WrapMemory<Rgba32>(configuration, bytes.AsMemory(0, info.BytesSize), info.Width, info.Height);
+            if (!HasTransparency(bytes.AsSpan(0, info.BytesSize))) return decoded.CloneAs<Rgb24>(configuration);
             var opaque = new Image<Rgb24>(configuration, decoded.Width, decoded.Height, new Rgb24(255, 255, 255));
             opaque.Mutate(c => c.DrawImage(decoded, 1f));
             return opaque;
@@ -114,6 +113,12 @@ public sealed class PngCodec : IDisposable
         }
     }
 
+    // Whether any pixel is less than opaque (a browser canvas sends RGBA even when every pixel is opaque): only then is the
+    // image composited on white, which costs more than the decode itself.
+    private static bool HasTransparency(ReadOnlySpan<byte> rgba) => BitConverter.IsLittleEndian
+        ? MemoryMarshal.Cast<byte, uint>(rgba).ContainsAnyExceptInRange(0xFF000000u, 0xFFFFFFFFu)   // alpha is the high byte
+        : rgba.Length > 3 && MemoryMarshal.Cast<byte, uint>(rgba).ToArray().Any(p => (p & 0xFFu) != 0xFFu);
+
     private static string Describe(SKCodecResult result) => result switch
     {
         SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput => "the data is truncated or corrupt",
@@ -122,12 +127,7 @@ public sealed class PngCodec : IDisposable
         _ => result.ToString(),
     };
 
-    public byte[] Encode(Image<Rgb24> image)
-    {
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream, Encoder);
-        return stream.ToArray();
-    }
+    public byte[] Encode(Image<Rgb24> image) => PngWriter.Encode(image);
 
     public void Dispose() => decodes.Dispose();
 }

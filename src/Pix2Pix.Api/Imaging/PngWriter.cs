@@ -1,0 +1,81 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Hashing;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2Pix.Api.Imaging;
+
+/// <summary>
+/// 8-bit RGB PNG encoding on the runtime's zlib (zlib-ng), rows filtered with Up. ImageSharp 2.1 deflates in managed
+/// code: on a translated 256² picture its fastest setting took 2.6-4.4 ms where this takes about 1.1 ms, for a file
+/// about 40 % larger (docs/PERFORMANCE.md). The format is the PNG specification's minimum: signature, IHDR, one IDAT,
+/// IEND, each chunk with its CRC-32.
+/// </summary>
+public static class PngWriter
+{
+    private const byte FilterUp = 2;
+    private static readonly byte[] Signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    public static byte[] Encode(Image<Rgb24> image)
+    {
+        int width = image.Width, height = image.Height, stride = width * 3;
+        using var compressed = new MemoryStream(height * stride / 3 + 1024);
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            var filtered = new byte[1 + stride];
+            var previous = new byte[stride];
+            filtered[0] = FilterUp;
+            image.ProcessPixelRows(rows =>
+            {
+                for (var y = 0; y < rows.Height; y++)
+                {
+                    var row = MemoryMarshal.AsBytes(rows.GetRowSpan(y));
+                    Up(row, previous, filtered.AsSpan(1));
+                    zlib.Write(filtered);
+                    row.CopyTo(previous);
+                }
+            });
+        }
+
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8;   // bits per sample
+        header[9] = 2;   // colour type: RGB (compression, filter and interlace methods 0)
+        using var png = new MemoryStream((int)compressed.Length + 64);
+        png.Write(Signature);
+        WriteChunk(png, "IHDR"u8, header);
+        WriteChunk(png, "IDAT"u8, compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+        WriteChunk(png, "IEND"u8, []);
+        return png.ToArray();
+    }
+
+    // Each byte minus the one above it (modulo 256), a vector at a time.
+    private static void Up(ReadOnlySpan<byte> row, ReadOnlySpan<byte> above, Span<byte> filtered)
+    {
+        var i = 0;
+        for (; i <= row.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+        {
+            (new Vector<byte>(row[i..]) - new Vector<byte>(above[i..])).CopyTo(filtered[i..]);
+        }
+
+        for (; i < row.Length; i++) filtered[i] = (byte)(row[i] - above[i]);
+    }
+
+    private static void WriteChunk(Stream png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> field = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(field, data.Length);
+        png.Write(field);
+        png.Write(type);
+        png.Write(data);
+        var crc = new Crc32();
+        crc.Append(type);
+        crc.Append(data);
+        BinaryPrimitives.WriteUInt32BigEndian(field, crc.GetCurrentHashAsUInt32());
+        png.Write(field);
+    }
+}
