@@ -40,6 +40,19 @@ public class ModelsAndHealthTests
     }
 
     [Fact]
+    public async Task Before_it_says_ready_the_service_has_run_the_whole_request_path_and_the_metrics_do_not_count_it()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Inference:WarmUpRequests"] = "5" });
+        var client = await factory.ReadyClientAsync();
+
+        Assert.Contains(factory.Logs.Entries, e => e.Message.Contains("Model tiny: the request path warmed up with 5 translations"));
+        Assert.Contains(factory.Spans, s => s.DisplayName == "encode");   // decode to encode, through the batcher
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.DoesNotContain("pix2pix_translate_duration_milliseconds_count{", metrics);
+        Assert.DoesNotContain("pix2pix_batch_size_count{", metrics);
+    }
+
+    [Fact]
     public async Task Without_models_the_service_starts_live_but_not_ready_and_says_why()
     {
         using var empty = new TemporaryModels();

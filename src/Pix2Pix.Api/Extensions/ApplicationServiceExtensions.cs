@@ -22,6 +22,7 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<PngCodec>();
         builder.Services.AddSingleton<PixelBudget>();
         builder.Services.AddSingleton<ImageTranslator>();
+        builder.Services.AddSingleton<RequestPathWarmUp>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Apis.ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: ["ready"]);

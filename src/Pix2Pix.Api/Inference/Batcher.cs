@@ -56,10 +56,11 @@ public sealed class Batcher : IAsyncDisposable
         }
     }
 
-    public async Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null)
+    /// <summary>Queues one input for the next batch and returns its output; <paramref name="counted"/> false keeps it out of the metrics (warm-up).</summary>
+    public async Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null, bool counted = true)
     {
         cancellation.ThrowIfCancellationRequested();
-        var pending = new PendingTranslation(input, cancellation, Activity.Current?.Context ?? default);
+        var pending = new PendingTranslation(input, cancellation, Activity.Current?.Context ?? default, counted);
         var queued = queue.Writer.TryWrite(pending);
         arrival?.Dispose();
         if (!queued)
@@ -134,7 +135,8 @@ public sealed class Batcher : IAsyncDisposable
         activity?.SetTag("pix2pix.batch_size", batch.Count);
         activity?.SetTag("pix2pix.provider", session.Provider);
         var started = Stopwatch.GetTimestamp();
-        foreach (var pending in batch) telemetry.QueueWait.Record(Stopwatch.GetElapsedTime(pending.EnqueuedAt, started).TotalMilliseconds);
+        var counted = batch.Count(p => p.Counted);
+        foreach (var pending in batch.Where(p => p.Counted)) telemetry.QueueWait.Record(Stopwatch.GetElapsedTime(pending.EnqueuedAt, started).TotalMilliseconds);
         try
         {
             for (var i = 0; i < batch.Count; i++)
@@ -144,9 +146,13 @@ public sealed class Batcher : IAsyncDisposable
             }
 
             session.Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize);
-            var tags = new TagList { { "model", model }, { "provider", session.Provider } };
-            telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
-            telemetry.BatchSize.Record(batch.Count, tags);
+            if (counted > 0)
+            {
+                var tags = new TagList { { "model", model }, { "provider", session.Provider } };
+                telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+                telemetry.BatchSize.Record(counted, tags);
+            }
+
             for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(output.AsSpan(i * outPer, outPer).ToArray());
         }
         catch (Exception e)

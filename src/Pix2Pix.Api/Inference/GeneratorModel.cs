@@ -117,8 +117,8 @@ public sealed class GeneratorModel : IAsyncDisposable
     public IDisposable Announce() => ServingBatcher.Announce();
 
     /// <summary>Queues one input (C×S×S at the native size) for the next batch and returns its output.</summary>
-    public Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null) =>
-        ServingBatcher.TranslateAsync(input, cancellation, arrival);
+    public Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null, bool counted = true) =>
+        ServingBatcher.TranslateAsync(input, cancellation, arrival, counted);
 
     private Batcher ServingBatcher => batcher ?? throw new InvalidOperationException($"model '{Name}' cannot serve: {Error}");
 

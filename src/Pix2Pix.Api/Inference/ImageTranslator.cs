@@ -14,8 +14,11 @@ namespace Pix2Pix.Api.Inference;
 /// </summary>
 public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions<UploadOptions> uploads, Pix2PixTelemetry telemetry)
 {
-    /// <summary>Translates <paramref name="png"/> with <paramref name="model"/>, a version that serves (leased from the registry).</summary>
-    public async Task<byte[]> TranslateAsync(byte[] png, GeneratorModel model, CancellationToken cancellation)
+    /// <summary>
+    /// Translates <paramref name="png"/> with <paramref name="model"/>, a version that serves (leased from the registry);
+    /// <paramref name="warmUp"/> true: the service's own warm-up, left out of the metrics.
+    /// </summary>
+    public async Task<byte[]> TranslateAsync(byte[] png, GeneratorModel model, CancellationToken cancellation, bool warmUp = false)
     {
         var started = Stopwatch.GetTimestamp();
         var header = PngHeader.Read(png, uploads.Value.MaxSide);
@@ -34,14 +37,14 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
             content = region;
         }
 
-        var output = await model.TranslateAsync(input, cancellation, arrival);
+        var output = await model.TranslateAsync(input, cancellation, arrival, counted: !warmUp);
 
         using (Pix2PixTelemetry.Source.StartActivity("encode"))
         {
             using var translated = PixelConventions.FromPlanar(output, card.OutputChannels, card.NativeSize, card.NativeSize);
             using var restored = Letterbox.Restore(translated, content, new Size(header.Width, header.Height));
             var result = codec.Encode(restored);
-            telemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("model", model.Name));
+            if (!warmUp) telemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("model", model.Name));
             return result;
         }
     }

@@ -34,5 +34,8 @@ public sealed record InferenceOptions
     /// </summary>
     public double ReloadPollSeconds { get; init; } = 5;
 
+    /// <summary>Translations run through the whole request path per model before the service says it is ready.</summary>
+    public int WarmUpRequests { get; init; } = 20;
+
     public int EffectiveSessions(int cores) => Math.Clamp(SessionsPerModel > 0 ? SessionsPerModel : cores / 4, 1, Math.Max(1, cores));
 }

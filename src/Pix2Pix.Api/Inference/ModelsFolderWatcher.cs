@@ -9,7 +9,8 @@ namespace Pix2Pix.Api.Inference;
 /// version that serves and swapped in; a removed one stops serving. A file is read only once its size and time have held
 /// still for a whole poll (a copy in progress is left alone) and did not change while it was read.
 /// </summary>
-public sealed class ModelsFolderWatcher(ModelRegistry registry, IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelsFolderWatcher> logger)
+public sealed class ModelsFolderWatcher(
+    ModelRegistry registry, RequestPathWarmUp warmUp, IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelsFolderWatcher> logger)
     : BackgroundService
 {
     private readonly InferenceOptions settings = options.Value;
@@ -25,7 +26,7 @@ public sealed class ModelsFolderWatcher(ModelRegistry registry, IOptions<Inferen
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.Run(LoadStartupModels, stoppingToken);
+        await Task.Run(() => LoadStartupModels(stoppingToken), stoppingToken);
         if (settings.ReloadPollSeconds <= 0) return;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.ReloadPollSeconds));
         while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -41,12 +42,14 @@ public sealed class ModelsFolderWatcher(ModelRegistry registry, IOptions<Inferen
         }
     }
 
-    private void LoadStartupModels()
+    private async Task LoadStartupModels(CancellationToken stopping)
     {
         foreach (var file in ModelFiles())
         {
             var stamp = FileStamp.Of(file);
-            registry.Publish(GeneratorModel.Load(file.FullName, settings, telemetry, logger));
+            var model = GeneratorModel.Load(file.FullName, settings, telemetry, logger);
+            if (model.State == ModelState.Ready) await warmUp.RunAsync(model, stopping);
+            registry.Publish(model);
             loaded[Name(file)] = stamp;
         }
 
@@ -101,6 +104,7 @@ public sealed class ModelsFolderWatcher(ModelRegistry registry, IOptions<Inferen
         if (serving?.Version == GeneratorModel.VersionOf(onnx)) return;   // touched, not changed
 
         var model = GeneratorModel.Load(file.FullName, onnx, settings, telemetry, logger);
+        if (model.State == ModelState.Ready) warmUp.RunAsync(model, CancellationToken.None).GetAwaiter().GetResult();   // beside the old version
         if (model.State == ModelState.Failed && serving?.State == ModelState.Ready)
         {
             registry.KeepServing(model);
