@@ -32,17 +32,17 @@ public sealed class EngineBench(Report report, string work, int rounds, int thre
                 var input = rand(batch, 3, config.Side, config.Side).mul(2).sub(1);
                 var values = input.data<float>().ToArray();
                 long[] shape = [batch, 3, config.Side, config.Side];
-                var ms = Measure.Alternating(rounds,
+                var times = Measure.AlternatingRounds(rounds,
                     () => { FinalizerFence.Enter(); using var _ = no_grad(); using var o = generator.forward(input); },
                     () => ort.Run(values, shape));
-                var (torchMs, ortMs) = (ms[0] / batch, ms[1] / batch);
+                var (torchMs, ortMs) = (Measure.Median(times[0]) / batch, Measure.Median(times[1]) / batch);
                 if (batch == 1) OrtMsPerImage[config.Label] = ortMs;
-                rows.Add([config.Label, $"{batch}", F(gmacs, 2), F(torchMs), F(ortMs), $"{F(torchMs / ortMs, 2)}×",
+                rows.Add([config.Label, $"{batch}", F(gmacs, 2), F(torchMs), F(ortMs), $"{F(torchMs / ortMs, 2)}× ({Measure.RatioSpread(times[0], times[1])})",
                     F(2 * gmacs / (torchMs / 1000), 0), F(2 * gmacs / (ortMs / 1000), 0), $"{F(100 * 2 * gmacs / (ortMs / 1000) / roofGflops, 0)} %"]);
             }
         }
 
-        report.Table(["generator", "batch", "GMAC/image", "TorchSharp ms/image", "ORT ms/image", "ORT speed-up", "TorchSharp GFLOP/s", "ORT GFLOP/s", "ORT of roof"], rows);
+        report.Table(["generator", "batch", "GMAC/image", "TorchSharp ms/image", "ORT ms/image", "ORT speed-up (spread of the rounds' ratios, p10…p90)", "TorchSharp GFLOP/s", "ORT GFLOP/s", "ORT of roof"], rows);
     }
 
     public void Precision(IReadOnlyList<GeneratorConfig> configs)

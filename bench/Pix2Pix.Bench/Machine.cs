@@ -55,7 +55,7 @@ public static class Machine
             OpsetImport = { new Onnx.OperatorSetIdProto { Version = 17 } },
             Graph = new Onnx.GraphProto { Name = "matmul", Input = { Value("a") }, Output = { Value("c") }, Initializer = { b }, Node = { new Onnx.NodeProto { OpType = "MatMul", Input = { "a", "b" }, Output = { "c" } } } },
         };
-        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = threads };
+        using var options = OrtGenerator.Options(threads);
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), options);
         var a = weights.ToArray();
         var ms = Measure.Alternating(rounds, () =>

@@ -6,7 +6,10 @@ namespace Pix2Pix.Bench;
 public static class Measure
 {
     /// <summary>Median milliseconds of each action over <paramref name="rounds"/> alternating rounds, after one warm-up each.</summary>
-    public static double[] Alternating(int rounds, params Action[] actions)
+    public static double[] Alternating(int rounds, params Action[] actions) => AlternatingRounds(rounds, actions).Select(Median).ToArray();
+
+    /// <summary>Each action's milliseconds in each of <paramref name="rounds"/> alternating rounds, after one warm-up each.</summary>
+    public static List<double>[] AlternatingRounds(int rounds, params Action[] actions)
     {
         foreach (var action in actions) action();
         var times = actions.Select(_ => new List<double>()).ToArray();
@@ -15,7 +18,15 @@ public static class Measure
             for (var i = 0; i < actions.Length; i++) times[i].Add(Milliseconds(actions[i]));
         }
 
-        return times.Select(Median).ToArray();
+        return times;
+    }
+
+    /// <summary>How far the per-round ratios first/second strayed: the 10th and 90th percentiles, relative to their median.</summary>
+    public static string RatioSpread(IReadOnlyList<double> first, IReadOnlyList<double> second)
+    {
+        var ratios = first.Zip(second, (a, b) => a / b).ToArray();
+        var median = Median(ratios);
+        return $"{Report.F(100 * (Percentile(ratios, 0.1) / median - 1), 0)}…+{Report.F(100 * (Percentile(ratios, 0.9) / median - 1), 0)} %";
     }
 
     public static double Milliseconds(Action action)

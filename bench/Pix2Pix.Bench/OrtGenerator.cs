@@ -9,8 +9,19 @@ public sealed class OrtGenerator : IDisposable
 
     public OrtGenerator(string path, int threads)
     {
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
+        using var options = Options(threads);
         session = new InferenceSession(path, options);
+    }
+
+    /// <summary>
+    /// ORT's settings here: its intra-op threads do not spin after a run, where they would take the cores from the rival
+    /// measured next (LibTorch, or the same engine's other configuration), one cause of ratios that did not repeat.
+    /// </summary>
+    public static SessionOptions Options(int threads)
+    {
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options;
     }
 
     public float[] Run(float[] input, long[] shape)

@@ -19,18 +19,23 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
         report.Line("hey shares the machine's two cores with the service, so the ratios include the load generator's own CPU use.");
         report.Line();
         var port = FreePort();
+        var starting = Stopwatch.GetTimestamp();
         using var service = Start(port);
         try
         {
             WaitReady(port, service);
+            var toReady = Stopwatch.GetElapsedTime(starting).TotalSeconds;
             var rows = new List<string[]>();
+            var cold = new List<string>();
             foreach (var (name, label, modelMs) in models)
             {
                 var url = $"http://127.0.0.1:{port}/translate?model={name}";
+                var first = Load(url, 20, 1);   // the first requests after ready, one at a time
                 Load(url, Math.Max(10, requests / 10), 2); // warm-up
                 foreach (var concurrency in new[] { 1, 2, 4, 8 })
                 {
                     var result = Load(url, requests, concurrency);
+                    if (concurrency == 1) cold.Add($"{label}: the first 20 requests' p50 {F(first.P50)} ms, {F(first.P50 / result.P50, 2)}× the warm p50 ({F(result.P50)} ms)");
                     var ownThroughput = 1000 / modelMs;
                     rows.Add([label, $"{concurrency}", $"{result.Requests}", F(result.Throughput), F(result.P50), F(result.P99), $"{result.Errors}",
                         F(modelMs), $"{F(result.P50 / modelMs, 2)}×", $"{F(result.Throughput / ownThroughput, 2)}×"]);
@@ -38,6 +43,13 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
             }
 
             report.Table(["model", "concurrency", "requests", "requests/s", "p50 ms", "p99 ms", "non-200", "model ms", "p50 / model", "throughput / model's"], rows);
+            report.Line();
+            report.Line($"Start to ready: {F(toReady)} s (process start to the first 200 from `/health/ready`, the models loaded and the request path warmed up). Right after ready:");
+            report.Line();
+            foreach (var line in cold) report.Line($"- {line}");
+            report.Line();
+            report.Heading("3b. Where a request's time goes");
+            foreach (var (name, label, _) in models) new RequestBreakdown(report, requests).Run(label, Path.Combine(work, name + ".onnx"), png);
         }
         finally
         {
