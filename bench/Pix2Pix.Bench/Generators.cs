@@ -12,7 +12,7 @@ public sealed record GeneratorConfig(string Label, NetworkOptions Network, int S
     public static readonly GeneratorConfig Shipped = new("unet_128 / ngf 32 (models/openmoji)", new NetworkOptions { NetG = "unet_128", Ngf = 32 }, 128);
 
     /// <summary>A generator with the paper's random initialisation in eval mode (per-image statistics), and the same weights as ONNX.</summary>
-    public UnetGenerator Create(string onnxPath)
+    public GeneratorNetwork Create(string onnxPath)
     {
         TorchSharp.torch.manual_seed(0);
         var generator = Networks.CreateGenerator(Network);

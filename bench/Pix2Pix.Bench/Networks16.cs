@@ -8,7 +8,7 @@ namespace Pix2Pix.Bench;
 /// <summary>A bfloat16 twin of a generator: built again from the same seed (so no tensor is shared with it), then cast.</summary>
 public static class Networks16
 {
-    public static UnetGenerator Bfloat16Copy(GeneratorConfig config)
+    public static GeneratorNetwork Bfloat16Copy(GeneratorConfig config)
     {
         manual_seed(0);
         var copy = Networks.CreateGenerator(config.Network);

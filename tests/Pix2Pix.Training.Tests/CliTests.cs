@@ -137,7 +137,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     [Fact]
     public void An_unknown_option_value_is_one_line_and_exit_code_2()
     {
-        AssertUserError(Cli.Run("summary", "--netG", "resnet_9blocks"), "'resnet_9blocks' not recognized");
+        AssertUserError(Cli.Run("summary", "--netG", "unet_512"), "'unet_512' not recognized");
     }
 
     [Fact]

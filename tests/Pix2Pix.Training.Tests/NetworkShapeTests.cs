@@ -17,6 +17,21 @@ public class NetworkShapeTests
         Assert.Equal(2_768_705, Networks.CountParameters(discriminator));
     }
 
+    [Theory]
+    [InlineData("resnet_9blocks", 11_378_179)]   // the reference's CycleGAN generator: "11.378 M"
+    [InlineData("resnet_6blocks", 7_837_699)]
+    public void The_ResNet_generators_with_instance_norm_have_the_reference_parameter_counts_and_its_state_dict_keys(string netG, long count)
+    {
+        using var generator = Networks.CreateGenerator(new NetworkOptions { NetG = netG, Norm = NormKind.Instance });
+
+        Assert.Equal(count, Networks.CountParameters(generator));
+        var keys = generator.state_dict().Keys.ToArray();
+        // The reference's names: model.N for the sequence, model.N.conv_block.M inside a residual block.
+        Assert.Contains("model.1.weight", keys);
+        Assert.Contains("model.10.conv_block.1.weight", keys);
+        Assert.Contains("model.10.conv_block.6.weight", keys);   // after the block's dropout (index 4)
+    }
+
     [Fact]
     public void Summary_prints_the_counts_the_score_map_and_the_receptive_field()
     {
@@ -67,6 +82,8 @@ public class NetworkShapeTests
     [Theory]
     [InlineData("unet_256", 256)]
     [InlineData("unet_128", 128)]
+    [InlineData("resnet_9blocks", 64)]
+    [InlineData("resnet_6blocks", 36)]
     public void The_generator_keeps_the_input_size_and_stays_within_minus_one_to_one(string netG, int size)
     {
         using var generator = Networks.CreateGenerator(new NetworkOptions { NetG = netG, Ngf = 8 });

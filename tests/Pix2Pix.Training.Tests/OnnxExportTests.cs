@@ -38,6 +38,27 @@ public class OnnxExportTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void A_ResNet_generator_trains_exports_and_runs_through_the_command_line_like_the_U_Net()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 2, 64, 64);
+        string[] checkpoint = ["--name", "resnet", "--checkpoints_dir", temp["runs"]];
+        var trained = Cli.Run(["train", "--dataroot", temp["data"], .. checkpoint, "--netG", "resnet_6blocks", "--ngf", "8", "--ndf", "8",
+            "--preprocess", "none", "--crop_size", "64", "--n_epochs", "1", "--n_epochs_decay", "0"]);
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        var path = temp["resnet.onnx"];
+
+        Assert.Equal(0, Cli.Run(["export", "--output", path, .. checkpoint]).ExitCode);
+        var translated = Cli.Run(["translate", "--input", temp["data/train/pair_001.png"], "--output", temp["out.png"], .. checkpoint]);
+
+        Assert.True(translated.ExitCode == 0, translated.Error);
+        using var session = OnnxSessions.Open(path);
+        var card = ModelCard.FromMetadata(session.ModelMetadata.CustomMetadataMap);
+        Assert.Equal(("resnet_6blocks", 8, 64, 4), (card.Architecture, card.Ngf, card.NativeSize, card.SizeMultiple));
+        Assert.Equal(3 * 68 * 64, OnnxSessions.Run(session, new float[3 * 68 * 64], [1, 3, 68, 64]).Length);   // any multiple of 4
+    }
+
+    [Fact]
     public void A_wrong_shaped_input_fails_with_a_clear_message_not_a_crash()
     {
         var path = run.Temp["exported/shape.onnx"];

@@ -37,6 +37,16 @@ public sealed class OnnxGraph(bool fp16Weights)
         return stored;
     }
 
+    /// <summary>Adds an int64 constant (an operator's shape-like input, such as Pad's pads), never stored as float16.</summary>
+    public string Constant(string name, long[] values)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        proto.Dims.Add(values.Length);
+        proto.Int64Data.AddRange(values);
+        graph.Initializer.Add(proto);
+        return name;
+    }
+
     /// <summary>Adds a node and returns the name of its (single) output.</summary>
     public string Node(string opType, IEnumerable<string> inputs, string? output = null, params AttributeProto[] attributes)
     {
@@ -67,6 +77,9 @@ public sealed class OnnxGraph(bool fp16Weights)
 
     public static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    public static AttributeProto String(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
     public static AttributeProto Ints(string name, params long[] values)
     {

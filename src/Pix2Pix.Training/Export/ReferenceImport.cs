@@ -9,12 +9,12 @@ namespace Pix2Pix.Training.Export;
 
 /// <summary>
 /// Reads a generator state dict saved by the reference PyTorch implementation (latest_net_G.pth, keys
-/// nested as model.model.N...) into a <see cref="UnetGenerator"/>. The layer order is the reference's,
+/// nested as model.model.N...) into a <see cref="GeneratorNetwork"/> (a U-Net or a ResNet). The layer order is the reference's,
 /// so keys map one to one; anything missing, unexpected or of another shape is reported by name.
 /// </summary>
 public static class ReferenceImport
 {
-    public static UnetGenerator Load(string pthPath, NetworkOptions network)
+    public static GeneratorNetwork Load(string pthPath, NetworkOptions network)
     {
         if (!File.Exists(pthPath)) throw new UserInputException($"--pth not found: {pthPath}");
         Hashtable source;

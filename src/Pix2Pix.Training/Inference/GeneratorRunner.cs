@@ -15,10 +15,10 @@ namespace Pix2Pix.Training.Inference;
 /// </summary>
 public sealed class GeneratorRunner : ITranslator
 {
-    private readonly UnetGenerator generator;
+    private readonly GeneratorNetwork generator;
     private readonly int inputNc;
 
-    public GeneratorRunner(UnetGenerator generator, int inputNc, int nativeSize, NormalizationAtTest normalization)
+    public GeneratorRunner(GeneratorNetwork generator, int inputNc, int nativeSize, NormalizationAtTest normalization)
     {
         this.generator = generator;
         this.inputNc = inputNc;

@@ -7,10 +7,12 @@ namespace Pix2Pix.Training.Models;
 /// <summary>Builds the networks by name, as the reference's define_G / define_D do, with its weight init.</summary>
 public static class Networks
 {
-    public static UnetGenerator CreateGenerator(NetworkOptions options, bool initialise = true, Initialisation? init = null)
+    public static GeneratorNetwork CreateGenerator(NetworkOptions options, bool initialise = true, Initialisation? init = null)
     {
         options.Validate();
-        var generator = new UnetGenerator(options.InputNc, options.OutputNc, options.Downsamplings, options.Ngf, options.Norm, useDropout: !options.NoDropout);
+        GeneratorNetwork generator = options.ResnetBlocks is { } blocks
+            ? new ResnetGenerator(options.InputNc, options.OutputNc, blocks, options.Ngf, options.Norm, useDropout: !options.NoDropout)
+            : new UnetGenerator(options.InputNc, options.OutputNc, options.Downsamplings, options.Ngf, options.Norm, useDropout: !options.NoDropout);
         if (initialise) WeightInit.Apply(generator, init);
         return generator;
     }

@@ -11,7 +11,7 @@ namespace Pix2Pix.Training.Models;
 /// (channels ngf, 2ngf, 4ngf, 8ngf, then 8ngf down to the 1×1 bottleneck), dropout on the three 8ngf blocks
 /// around the innermost one.
 /// </summary>
-public sealed class UnetGenerator : Module<Tensor, Tensor>
+public sealed class UnetGenerator : GeneratorNetwork
 {
     private readonly UnetSkipConnectionBlock model;
 
@@ -37,31 +37,21 @@ public sealed class UnetGenerator : Module<Tensor, Tensor>
 
     public UnetSkipConnectionBlock Outermost => model;
 
+    public override int SizeMultiple => 1 << Downsamplings;
+
     public override Tensor forward(Tensor input)
     {
-        var multiple = 1L << Downsamplings;
-        if (input.dim() != 4 || input.shape[2] % multiple != 0 || input.shape[3] % multiple != 0)
-        {
-            throw new ArgumentException(
-                $"the generator takes N×C×H×W input with H and W multiples of {multiple}; got {string.Join('×', input.shape)}");
-        }
-
+        CheckInput(input);
         return model.forward(input);
     }
 
     /// <summary>How every level computes its convolutions.</summary>
-    public ConvolutionMode Convolutions
+    public override ConvolutionMode Convolutions
     {
         get => model.Convolutions;
         set
         {
             foreach (var block in modules().OfType<UnetSkipConnectionBlock>()) block.Convolutions = value;
         }
-    }
-
-    /// <summary>Chooses what batch norm does outside training (see <see cref="NormalizationAtTest"/>).</summary>
-    public void SetNormalizationAtTest(NormalizationAtTest mode)
-    {
-        foreach (var norm in modules().OfType<TestTimeBatchNorm2d>()) norm.AtTest = mode;
     }
 }

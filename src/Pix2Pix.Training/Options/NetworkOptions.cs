@@ -15,15 +15,24 @@ public sealed record NetworkOptions
     public int OutputNc { get; init; } = 3;
     public bool NoDropout { get; init; }
 
-    public static readonly IReadOnlyList<string> Generators = ["unet_256", "unet_128"];
+    public static readonly IReadOnlyList<string> Generators = ["unet_256", "unet_128", "resnet_9blocks", "resnet_6blocks"];
     public static readonly IReadOnlyList<string> Discriminators = ["basic", "n_layers", "pixel"];
 
-    /// <summary>How many times the U-Net halves its input: 8 for unet_256, 7 for unet_128.</summary>
+    /// <summary>How many times the generator halves its input: 8 for unet_256, 7 for unet_128, 2 for the ResNets.</summary>
     public int Downsamplings => NetG switch
     {
         "unet_256" => 8,
         "unet_128" => 7,
-        _ => throw new UserInputException($"unknown --netG '{NetG}' (expected {string.Join(" or ", Generators)})"),
+        "resnet_9blocks" or "resnet_6blocks" => 2,
+        _ => throw new UserInputException($"unknown --netG '{NetG}' (expected {string.Join(", ", Generators)})"),
+    };
+
+    /// <summary>The residual blocks of a ResNet generator (9 or 6), or null for a U-Net.</summary>
+    public int? ResnetBlocks => NetG switch
+    {
+        "resnet_9blocks" => 9,
+        "resnet_6blocks" => 6,
+        _ => null,
     };
 
     /// <summary>Image sides the generator takes must be multiples of this.</summary>

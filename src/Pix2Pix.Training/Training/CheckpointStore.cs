@@ -67,7 +67,7 @@ public sealed class CheckpointStore(string runDirectory)
         }
     }
 
-    public UnetGenerator LoadGenerator(RunRecord run, string label)
+    public GeneratorNetwork LoadGenerator(RunRecord run, string label)
     {
         var generator = Networks.CreateGenerator(run.Network, initialise: false);
         LoadWeights(generator, GeneratorPath(label), "generator");

@@ -41,7 +41,7 @@ public sealed class Pix2PixModel : IDisposable
     }
 
     public NetworkOptions Network { get; }
-    public UnetGenerator Generator { get; }
+    public GeneratorNetwork Generator { get; }
     public nn.Module<Tensor, Tensor> Discriminator { get; }
     public Adam OptimizerG { get; }
     public Adam OptimizerD { get; }
