@@ -1,4 +1,4 @@
-"""Writes the soak test's request bodies: a valid 256x256 PNG sketch and three hostile uploads."""
+"""Writes the soak test's request bodies: a valid 256x256 PNG sketch and the hostile uploads."""
 import struct
 import sys
 import zlib
@@ -30,3 +30,7 @@ open(f"{folder}/valid.png", "wb").write(valid)
 open(f"{folder}/truncated.png", "wb").write(valid[: len(valid) // 2])
 open(f"{folder}/notpng.png", "wb").write(b"GIF89a this is not a png" * 10)
 open(f"{folder}/huge.png", "wb").write(png(100000, 100000, b"\x00" * 10))
+# A header-only frame bomb: 4096x4096 declared, a few bytes of pixel data (the service must not allocate the frame).
+open(f"{folder}/bomb.png", "wb").write(png(4096, 4096, b"\x00" * 64))
+# A small, valid, solid-colour 4096x4096 PNG: every pixel is real, and decoding, resizing and encoding it cost seconds.
+open(f"{folder}/solid.png", "wb").write(png(4096, 4096, (b"\x00" + b"\xee\xdd\xcc" * 4096) * 4096))
