@@ -38,7 +38,7 @@ public sealed class GeneratorSession : IDisposable
             GeneratorSession? cuda = null;
             try
             {
-                using var cudaOptions = SessionOptionsFor(threads);
+                using var cudaOptions = SessionOptionsFor(threads, options.AllowSpinning);
                 cudaOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
                 cuda = new GeneratorSession(new InferenceSession(onnx, cudaOptions), Cuda);
                 warmUp(cuda);
@@ -51,7 +51,7 @@ public sealed class GeneratorSession : IDisposable
             }
         }
 
-        using var cpuOptions = SessionOptionsFor(threads);
+        using var cpuOptions = SessionOptionsFor(threads, options.AllowSpinning);
         var cpu = new GeneratorSession(new InferenceSession(onnx, cpuOptions), Cpu);
         try
         {
@@ -74,13 +74,18 @@ public sealed class GeneratorSession : IDisposable
         session.Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
     }
 
-    private static Microsoft.ML.OnnxRuntime.SessionOptions SessionOptionsFor(int threads) => new()
+    private static Microsoft.ML.OnnxRuntime.SessionOptions SessionOptionsFor(int threads, bool allowSpinning)
     {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        IntraOpNumThreads = threads,
-        InterOpNumThreads = 1,
-    };
+        var options = new Microsoft.ML.OnnxRuntime.SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+        };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
+        return options;
+    }
 
     public void Dispose()
     {

@@ -34,6 +34,12 @@ public sealed record InferenceOptions
     /// </summary>
     public double ReloadPollSeconds { get; init; } = 5;
 
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin after a run waiting for the next (its default). Spinning shortens a
+    /// lone request; without it the cores go to the decoding and encoding of the other requests in flight.
+    /// </summary>
+    public bool AllowSpinning { get; init; } = true;
+
     /// <summary>Translations run through the whole request path per model before the service says it is ready.</summary>
     public int WarmUpRequests { get; init; } = 20;
 
