@@ -32,6 +32,10 @@ public sealed class ServiceProcess : IDisposable
         start.Environment["Inference__UseCuda"] = "false";
         // One session per model whatever the machine's cores (the default opens one per four): the same service everywhere.
         start.Environment["Inference__SessionsPerModel"] = "1";
+        // As ServiceFactory: the decode limits (2 s, one decode per core) would turn a slow moment of a busy test machine
+        // into a 422 or 503 in tests about something else; the tests of those limits set their own.
+        start.Environment["Uploads__DecodeTimeoutMilliseconds"] = "30000";
+        start.Environment["Uploads__MaxConcurrentDecodes"] = "16";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;

@@ -24,6 +24,7 @@ public sealed class PngCodec : IDisposable
 {
     private readonly Configuration configuration;
     private readonly SemaphoreSlim decodes;
+    private readonly ArrayPool<byte> pixels;
     private readonly TimeSpan timeout;
 
     public PngCodec(IOptions<UploadOptions> options)
@@ -37,7 +38,11 @@ public sealed class PngCodec : IDisposable
                 AllocationLimitMegabytes = settings.MaxDecodeBufferMegabytes,
             }),
         };
-        decodes = new SemaphoreSlim(settings.MaxConcurrentDecodes > 0 ? settings.MaxConcurrentDecodes : Environment.ProcessorCount);
+        var slots = settings.MaxConcurrentDecodes > 0 ? settings.MaxConcurrentDecodes : Environment.ProcessorCount;
+        decodes = new SemaphoreSlim(slots);
+        // The decoder's own pool, as many buffers per size as decodes run at once (the shared pool keeps some per core
+        // and thread, where 64 MiB frames would outlive their burst).
+        pixels = ArrayPool<byte>.Create(settings.MaxSide * settings.MaxSide * 4, slots);
         timeout = TimeSpan.FromMilliseconds(Math.Max(1, settings.DecodeTimeoutMilliseconds));
     }
 
@@ -56,10 +61,11 @@ public sealed class PngCodec : IDisposable
         var abandoned = 0;
         // The slot is given back when the decode really ends, not when the request gives up on it; a picture
         // that arrives after the request gave up is disposed here (Image.Dispose is idempotent).
+        // Both sides read the other's state after a full fence (Interlocked), so at least one of them disposes a late picture.
         _ = decoding.ContinueWith(finished =>
         {
             decodes.Release();
-            if (finished.IsCompletedSuccessfully && Volatile.Read(ref abandoned) == 1) finished.Result.Dispose();
+            if (finished.IsCompletedSuccessfully && Interlocked.CompareExchange(ref abandoned, 1, 1) == 1) finished.Result.Dispose();
         }, TaskScheduler.Default);
 
         try
@@ -69,7 +75,7 @@ public sealed class PngCodec : IDisposable
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             // Given up on, by the deadline or by a client that left: a picture that arrives later is disposed.
-            Volatile.Write(ref abandoned, 1);
+            Interlocked.Exchange(ref abandoned, 1);
             if (decoding.IsCompletedSuccessfully) decoding.Result.Dispose();
             deadline.Cancel();
             if (cancellation.IsCancellationRequested) throw;
@@ -93,7 +99,7 @@ public sealed class PngCodec : IDisposable
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         Check();
         // libpng writes into a pooled buffer (not a new frame per request), which ImageSharp then reads from.
-        var bytes = ArrayPool<byte>.Shared.Rent(info.BytesSize);
+        var bytes = pixels.Rent(info.BytesSize);
         var pinned = GCHandle.Alloc(bytes, GCHandleType.Pinned);
         try
         {
@@ -109,7 +115,7 @@ public sealed class PngCodec : IDisposable
         finally
         {
             pinned.Free();
-            ArrayPool<byte>.Shared.Return(bytes);
+            pixels.Return(bytes);
         }
     }
 

@@ -63,7 +63,7 @@ public sealed class ModelRegistry : IAsyncDisposable
             if (model is null)
             {
                 if (name is null) throw new ServiceUnavailable("No model", "No models (*.onnx) are installed in the models folder.", null);
-                if (requested is null) throw new ServiceUnavailable("Default model missing", $"The default model '{name}' is not in the models folder; name one of GET /models, or the operator fixes Inference:DefaultModel.", null);
+                if (string.IsNullOrWhiteSpace(requested)) throw new ServiceUnavailable("Default model missing", $"The default model '{name}' is not in the models folder; name one of GET /models, or the operator fixes Inference:DefaultModel.", null);
                 throw new UnknownModel(name);
             }
 

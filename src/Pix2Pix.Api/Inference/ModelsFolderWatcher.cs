@@ -7,7 +7,8 @@ namespace Pix2Pix.Api.Inference;
 /// Loads the models folder's generators after start-up (off the start-up path; /health/ready says when it is done), then
 /// polls the folder as Triton's polling mode does: a new or changed <c>*.onnx</c> is loaded and warmed up beside the
 /// version that serves and swapped in; a removed one stops serving. A file is read only once its size and time have held
-/// still for a whole poll (a copy in progress is left alone) and did not change while it was read.
+/// still for a whole poll (a copy in progress is left alone) and did not change while it was read; a file is taken as
+/// removed once two polls in a row have not seen it, and a missing folder removes nothing.
 /// </summary>
 public sealed class ModelsFolderWatcher(
     ModelRegistry registry, RequestPathWarmUp warmUp, IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelsFolderWatcher> logger)
@@ -15,9 +16,12 @@ public sealed class ModelsFolderWatcher(
 {
     private readonly InferenceOptions settings = options.Value;
 
-    // What each file looked like when it was last loaded (or tried), and when it was last seen changed.
+    // What each file looked like when it was last loaded (or tried), when it was last seen changed, and which files one
+    // poll has already missed.
     private readonly Dictionary<string, FileStamp> loaded = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FileStamp> settling = new(StringComparer.Ordinal);
+    private readonly HashSet<string> missing = new(StringComparer.Ordinal);
+    private bool folderMissingReported;
 
     private readonly record struct FileStamp(long Length, DateTime Written)
     {
@@ -29,48 +33,75 @@ public sealed class ModelsFolderWatcher(
         await Task.Run(() => LoadStartupModels(stoppingToken), stoppingToken);
         if (settings.ReloadPollSeconds <= 0) return;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.ReloadPollSeconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                Poll();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                logger.LogWarning("Could not read the models folder {Folder}: {Reason}", registry.Folder, e.Message);
-            }
-        }
+        while (await timer.WaitForNextTickAsync(stoppingToken)) await PollAsync(stoppingToken);
     }
 
     private async Task LoadStartupModels(CancellationToken stopping)
     {
-        foreach (var file in ModelFiles())
+        var files = Array.Empty<FileInfo>();
+        try
         {
-            var stamp = FileStamp.Of(file);
-            var model = GeneratorModel.Load(file.FullName, settings, telemetry, logger);
-            if (model.State == ModelState.Ready) await warmUp.RunAsync(model, stopping);
-            registry.Publish(model);
-            loaded[Name(file)] = stamp;
+            files = ModelFiles()?.ToArray() ?? [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("Could not read the models folder {Folder}: {Reason}", registry.Folder, e.Message);
+        }
+
+        foreach (var file in files)
+        {
+            if (await LoadAsync(file, null, stopping) is { } stamp) loaded[Name(file)] = stamp;
         }
 
         registry.CompleteStartup();
     }
 
-    /// <summary>One look at the folder: removals at once, new or changed files once they have settled.</summary>
-    public void Poll()
+    /// <summary>One look at the folder: removals once a file has been missed twice, new or changed files once they have settled.</summary>
+    public async Task PollAsync(CancellationToken stopping = default)
     {
-        var files = ModelFiles().ToDictionary(Name, StringComparer.Ordinal);
-        foreach (var gone in loaded.Keys.Where(name => !files.ContainsKey(name)).ToArray())
+        Dictionary<string, FileInfo> files;
+        try
         {
-            loaded.Remove(gone);
-            settling.Remove(gone);
-            registry.Remove(gone);
+            if (ModelFiles() is not { } found)
+            {
+                if (!folderMissingReported) logger.LogWarning("The models folder {Folder} is missing; the models loaded keep serving", registry.Folder);
+                folderMissingReported = true;
+                return;
+            }
+
+            files = found.ToDictionary(Name, StringComparer.Ordinal);
+            folderMissingReported = false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Could not read the models folder {Folder}: {Reason}", registry.Folder, e.Message);
+            return;
         }
 
+        foreach (var name in loaded.Keys.Where(name => !files.ContainsKey(name)).ToArray())
+        {
+            if (missing.Add(name)) continue;   // missed once: a file being replaced by rm and cp may be back at the next look
+            missing.Remove(name);
+            loaded.Remove(name);
+            settling.Remove(name);
+            registry.Remove(name);
+        }
+
+        missing.IntersectWith(loaded.Keys.Where(name => !files.ContainsKey(name)));
         foreach (var vanished in settling.Keys.Where(name => !files.ContainsKey(name)).ToArray()) settling.Remove(vanished);
         foreach (var (name, file) in files)
         {
-            var stamp = FileStamp.Of(file);
+            if (stopping.IsCancellationRequested) return;
+            FileStamp stamp;
+            try
+            {
+                stamp = FileStamp.Of(file);
+            }
+            catch (FileNotFoundException)
+            {
+                continue;   // gone between the listing and the look
+            }
+
             if (loaded.TryGetValue(name, out var known) && known == stamp) continue;
             if (!settling.TryGetValue(name, out var before) || before != stamp)
             {
@@ -79,46 +110,58 @@ public sealed class ModelsFolderWatcher(
             }
 
             settling.Remove(name);
-            Reload(file, stamp);
+            if (await LoadAsync(file, stamp, stopping) is { } read) loaded[name] = read;
         }
     }
 
-    private void Reload(FileInfo file, FileStamp stamp)
+    /// <summary>
+    /// Reads, loads, warms up and publishes one file; returns the stamp it was read at, or null to look again later.
+    /// <paramref name="expected"/>: the stamp the file settled at (null at start-up, where files are taken as they are).
+    /// Nothing that goes wrong with one file stops the others or the service.
+    /// </summary>
+    private async Task<FileStamp?> LoadAsync(FileInfo file, FileStamp? expected, CancellationToken stopping)
     {
         var name = Name(file);
-        byte[] onnx;
+        GeneratorModel? model = null;
         try
         {
-            onnx = File.ReadAllBytes(file.FullName);
+            var stamp = expected ?? FileStamp.Of(file);
+            var onnx = await File.ReadAllBytesAsync(file.FullName, stopping);
+            file.Refresh();
+            if (!file.Exists || FileStamp.Of(file) != stamp) return null;   // written to while read: taken when it settles
+            var serving = registry.Find(name);
+            if (serving is { State: ModelState.Ready } && serving.Version == GeneratorModel.VersionOf(onnx)) return stamp;   // touched, not changed
+
+            model = GeneratorModel.Load(file.FullName, onnx, settings, telemetry, logger);
+            if (model.State == ModelState.Ready) await warmUp.RunAsync(model, stopping);   // beside the version that serves
+            if (model.State == ModelState.Failed && serving?.State == ModelState.Ready)
+            {
+                registry.KeepServing(model);
+                await model.DisposeAsync();
+                return stamp;
+            }
+
+            registry.Publish(model);
+            return stamp;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            logger.LogWarning("Model {Model}: could not read {Path} ({Reason}); trying again at the next poll", name, file.FullName, e.Message);
-            return;
+            if (model is not null) await model.DisposeAsync();
+            return null;
         }
-
-        file.Refresh();
-        if (!file.Exists || FileStamp.Of(file) != stamp) return;   // written to while read: the next polls take it when it settles
-        loaded[name] = stamp;
-        var serving = registry.Find(name);
-        if (serving?.Version == GeneratorModel.VersionOf(onnx)) return;   // touched, not changed
-
-        var model = GeneratorModel.Load(file.FullName, onnx, settings, telemetry, logger);
-        if (model.State == ModelState.Ready) warmUp.RunAsync(model, CancellationToken.None).GetAwaiter().GetResult();   // beside the old version
-        if (model.State == ModelState.Failed && serving?.State == ModelState.Ready)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            registry.KeepServing(model);
-            model.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            return;
+            logger.LogError(e, "Model {Model}: loading {Path} failed; the next poll tries again if the file changes", name, file.FullName);
+            if (model is not null) await model.DisposeAsync();
+            return expected;
         }
-
-        registry.Publish(model);
     }
 
-    private IEnumerable<FileInfo> ModelFiles()
+    // The folder's model files, or null when the folder does not exist.
+    private IEnumerable<FileInfo>? ModelFiles()
     {
         var folder = new DirectoryInfo(registry.Folder);
-        return folder.Exists ? folder.EnumerateFiles("*.onnx").OrderBy(f => f.Name, StringComparer.Ordinal) : [];
+        return folder.Exists ? folder.EnumerateFiles("*.onnx").OrderBy(f => f.Name, StringComparer.Ordinal) : null;
     }
 
     private static string Name(FileInfo file) => Path.GetFileNameWithoutExtension(file.Name);

@@ -23,9 +23,10 @@ public sealed class RequestPathWarmUp(ImageTranslator translator, IOptions<Infer
         {
             for (var i = 0; i < rounds; i++) await translator.TranslateAsync(png, model, cancellation, warmUp: true);
         }
-        catch (Exception e) when (e is UploadRejected or ServiceUnavailable or InferenceFailed)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
         {
-            // Limits set below a sketch of the native size (a tiny pixel budget, a 1 ms decode deadline): serve unwarmed.
+            // Limits set below a sketch of the native size (a tiny pixel budget, a 1 ms decode deadline), or anything else
+            // the warm-up ran into: the model serves unwarmed rather than not at all.
             logger.LogWarning("Model {Model}: the request path was not warmed up ({Reason}); the first requests will be slower", model.Name, e.Message);
             return;
         }

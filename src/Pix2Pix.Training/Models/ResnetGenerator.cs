@@ -66,6 +66,8 @@ public sealed class ResnetGenerator : GeneratorNetwork
     public override Tensor forward(Tensor input)
     {
         CheckInput(input);
+        // The blocks' reflection padding needs at least 2×2 at 4ngf, after the two halvings.
+        if (input.shape[2] < 8 || input.shape[3] < 8) throw new ArgumentException($"the ResNet generator takes sides of 8 or more; got {string.Join('×', input.shape)}");
         var x = input;
         foreach (var layer in Layers) x = layer is ResnetBlock block ? block.Forward(x, Convolutions) : Convolutions.Forward(layer, x);
         return x;
