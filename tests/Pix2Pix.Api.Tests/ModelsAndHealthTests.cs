@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json;
 
@@ -50,6 +51,19 @@ public class ModelsAndHealthTests
         var metrics = await client.GetStringAsync("/metrics");
         Assert.DoesNotContain("pix2pix_translate_duration_milliseconds_count{", metrics);
         Assert.DoesNotContain("pix2pix_batch_size_count{", metrics);
+    }
+
+    [Fact]
+    public async Task Swagger_is_served_in_Production_and_can_be_turned_off()
+    {
+        await using var on = new ServiceFactory(settings: new Dictionary<string, string?> { ["Environment"] = "Production" });
+        await using var off = new ServiceFactory(settings: new Dictionary<string, string?> { ["Environment"] = "Production", ["Swagger:Enabled"] = "false" });
+
+        Assert.Equal(HttpStatusCode.OK, (await (await on.ReadyClientAsync()).GetAsync("/swagger/v1/swagger.json")).StatusCode);
+        Assert.Equal("Production", on.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>().EnvironmentName);
+        var closed = await off.ReadyClientAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await closed.GetAsync("/swagger/v1/swagger.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await closed.GetAsync("/swagger/index.html")).StatusCode);
     }
 
     [Fact]

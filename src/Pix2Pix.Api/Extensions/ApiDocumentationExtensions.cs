@@ -18,8 +18,10 @@ public static class ApiDocumentationExtensions
         return builder;
     }
 
+    /// <summary>Swagger (the OpenAPI document and its UI at /swagger) unless Swagger:Enabled is false, in any environment.</summary>
     public static WebApplication UseApiDocumentation(this WebApplication app)
     {
+        if (!app.Configuration.GetValue("Swagger:Enabled", true)) return app;
         app.UseSwagger();
         app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "Pix2Pix.NET v1"));
         return app;
