@@ -19,17 +19,17 @@ public static class ModelsApi
     {
         var models = app.MapGroup("/models").WithTags("Models").RequireClientAccess();
         models.MapGet("/", List).WithName("ListModels").WithSummary("The models found in the models folder");
-        models.MapGet("/{name}", Get).WithName("GetModel").WithSummary("One model's metadata, provider and state");
+        models.MapGet("/{name}", Get).WithName("GetModel").WithSummary("One model's metadata, provider and state")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
     public static Ok<ModelDescription[]> List(ModelRegistry registry) =>
         TypedResults.Ok(registry.All.Select(m => Describe(m, registry)).ToArray());
 
-    public static Results<Ok<ModelDescription>, ProblemHttpResult> Get(string name, ModelRegistry registry, HttpContext context) =>
-        registry.Find(name) is { } model
-            ? TypedResults.Ok(Describe(model, registry))
-            : Problems.Create(context, StatusCodes.Status404NotFound, "Unknown model", $"There is no model named '{name}'.");
+    // An unknown name is answered by ProblemExceptionHandler, as for /translate.
+    public static Ok<ModelDescription> Get(string name, ModelRegistry registry) =>
+        TypedResults.Ok(Describe(registry.Find(name) ?? throw new UnknownModel(name), registry));
 
     private static ModelDescription Describe(GeneratorModel model, ModelRegistry registry) =>
         new(model.Name, model.Name == registry.DefaultName, model.State.ToString().ToLowerInvariant(), model.Version, model.LoadedAt,

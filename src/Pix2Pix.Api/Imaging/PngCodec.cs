@@ -121,9 +121,17 @@ public sealed class PngCodec : IDisposable
 
     // Whether any pixel is less than opaque (a browser canvas sends RGBA even when every pixel is opaque): only then is the
     // image composited on white, which costs more than the decode itself.
-    private static bool HasTransparency(ReadOnlySpan<byte> rgba) => BitConverter.IsLittleEndian
-        ? MemoryMarshal.Cast<byte, uint>(rgba).ContainsAnyExceptInRange(0xFF000000u, 0xFFFFFFFFu)   // alpha is the high byte
-        : rgba.Length > 3 && MemoryMarshal.Cast<byte, uint>(rgba).ToArray().Any(p => (p & 0xFFu) != 0xFFu);
+    private static bool HasTransparency(ReadOnlySpan<byte> rgba)
+    {
+        // Alpha is every fourth byte: the high byte of each pixel read as a little-endian word, checked a vector at a time.
+        if (BitConverter.IsLittleEndian) return MemoryMarshal.Cast<byte, uint>(rgba).ContainsAnyExceptInRange(0xFF000000u, 0xFFFFFFFFu);
+        for (var i = 3; i < rgba.Length; i += 4)
+        {
+            if (rgba[i] != 0xFF) return true;
+        }
+
+        return false;
+    }
 
     private static string Describe(SKCodecResult result) => result switch
     {

@@ -72,11 +72,7 @@ public static class UploadReader
                 }
             }
         }
-        catch (InvalidDataException e)
-        {
-            throw UploadRejected.Malformed($"The multipart form could not be read: {e.Message}");
-        }
-        catch (IOException e) when (e is not BadHttpRequestException)
+        catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
         {
             throw UploadRejected.Malformed($"The multipart form could not be read: {e.Message}");
         }

@@ -51,23 +51,10 @@ public sealed class GeneratorModel : IAsyncDisposable
 
     public static string VersionOf(byte[] onnx) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(onnx))[..16];
 
-    /// <summary>Reads, loads and warms up the model file; a broken file gives a Failed model that says why, never an exception.</summary>
-    public static GeneratorModel Load(string path, InferenceOptions options, Pix2PixTelemetry telemetry, ILogger logger)
-    {
-        byte[] onnx;
-        try
-        {
-            onnx = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Failed(path, "-", e.Message, logger);
-        }
-
-        return Load(path, onnx, options, telemetry, logger);
-    }
-
-    /// <summary>Loads and warms up the model from the bytes read from <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Loads and warms up the model from the bytes read from <paramref name="path"/>; a broken file gives a Failed model
+    /// that says why, never an exception.
+    /// </summary>
     public static GeneratorModel Load(string path, byte[] onnx, InferenceOptions options, Pix2PixTelemetry telemetry, ILogger logger)
     {
         var name = System.IO.Path.GetFileNameWithoutExtension(path);

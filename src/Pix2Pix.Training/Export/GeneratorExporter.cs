@@ -62,13 +62,7 @@ public sealed class GeneratorExporter
 
     private string Block(UnetSkipConnectionBlock block, string input, string prefix)
     {
-        var value = input;
-        var index = 0;
-        foreach (var layer in block.Layers)
-        {
-            value = Layer(layer, value, $"{prefix}.{index++}");
-        }
-
+        var value = Sequence(block.Layers, input, prefix);
         return block.IsOutermost ? value : graph.Node("Concat", [input, value], null, OnnxGraph.Int("axis", 1));
     }
 
