@@ -34,8 +34,9 @@ public class ReferenceCommandTests
     }
 
     [Theory]
-    [InlineData("--gpu_ids 0", "training and testing run on the CPU here")]
-    [InlineData("--pool_size 50", "a pool of generated images is CycleGAN's")]
+    [InlineData("--gpu_ids 0", "no CUDA GPU is available to this process")]
+    [InlineData("--gpu_ids 0,1", "training on several GPUs at once is not implemented here")]
+    [InlineData("--pool_size -1", "the pool holds 0 or more images")]
     [InlineData("--load_iter 5000", "no iteration checkpoints are kept here")]
     [InlineData("--epoch_count 300", "--epoch_count must be between 1 and")]
     [InlineData("--model cycle_gan", "cycle_gan")]

@@ -40,15 +40,16 @@ public class TrainingTests
     }
 
     [Theory]
-    [InlineData(3, "1", "")]                                        // stopped at the end of epoch 1
-    [InlineData(4, "1 + 1 steps", " (from step 2 of epoch 2)")]     // stopped one step into epoch 2: saved there
-    public void A_stopped_run_resumes_and_takes_exactly_the_steps_an_uninterrupted_run_takes(int stopAfter, string saved, string resumedFrom)
+    [InlineData(3, "1", "", 0)]                                        // stopped at the end of epoch 1
+    [InlineData(4, "1 + 1 steps", " (from step 2 of epoch 2)", 0)]     // stopped one step into epoch 2: saved there
+    [InlineData(4, "1 + 1 steps", " (from step 2 of epoch 2)", 2)]     // with a full image pool, whose fakes are saved too
+    public void A_stopped_run_resumes_and_takes_exactly_the_steps_an_uninterrupted_run_takes(int stopAfter, string saved, string resumedFrom, int poolSize)
     {
         using var temp = new TempFolder();
         SyntheticPairs.Write(temp["data"], 3, 140, 140);
         var data = new DataOptions { Dataroot = temp["data"], LoadSize = 140, CropSize = 128 }; // random crops and flips
-        var whole = Train(temp, "whole") with { NEpochs = 2, NEpochsDecay = 1 };
-        var split = Train(temp, "split") with { NEpochs = 2, NEpochsDecay = 1 };
+        var whole = Train(temp, "whole") with { NEpochs = 2, NEpochsDecay = 1, PoolSize = poolSize };
+        var split = Train(temp, "split") with { NEpochs = 2, NEpochsDecay = 1, PoolSize = poolSize };
 
         var uninterrupted = new Trainer(Small, data, whole, TextWriter.Null).Run();
         var firstPart = new Trainer(Small, data, split with { MaxSteps = stopAfter }, TextWriter.Null).Run();

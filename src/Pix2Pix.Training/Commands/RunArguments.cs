@@ -62,11 +62,11 @@ internal sealed class RunArguments
     }
 
     /// <summary>The run's record and its generator at --epoch, ready to translate with --norm_at_test.</summary>
-    public (Training.RunRecord Record, Inference.GeneratorRunner Runner) OpenGenerator(ParseResult result, NormalizationAtTest? normalisation = null)
+    public (Training.RunRecord Record, Inference.GeneratorRunner Runner) OpenGenerator(ParseResult result, NormalizationAtTest? normalisation = null, Training.DeviceContext? device = null)
     {
         var record = Training.RunRecord.Load(RunDirectory(result));
         var generator = new Training.CheckpointStore(RunDirectory(result)).LoadGenerator(record, Epoch(result));
-        return (record, new Inference.GeneratorRunner(generator, record.Network.InputNc, record.Data?.CropSize ?? record.Network.SizeMultiple, normalisation ?? NormalizationAtTest(result)));
+        return (record, new Inference.GeneratorRunner(generator, record.Network.InputNc, record.Data?.CropSize ?? record.Network.SizeMultiple, normalisation ?? NormalizationAtTest(result), device));
     }
 
     public bool NormalizationAtTestGiven(ParseResult result) => normAtTest is not null && result.GetResult(normAtTest) is { Implicit: false };

@@ -32,7 +32,7 @@ internal static class TestCommand
         foreach (var option in (Option[])[dataroot, phase, direction, resultsDir, numTest, eval, aspectRatio, netG, norm, .. sizing]) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
-            reference.Check(result, output);
+            var device = reference.Check(result, output);
             if (result.GetValue(eval) && run.NormalizationAtTestGiven(result) && run.NormalizationAtTest(result) != Contracts.NormalizationAtTest.Running)
             {
                 throw new UserInputException("--eval uses batch norm's running averages; drop --norm_at_test image or --eval");
@@ -40,7 +40,7 @@ internal static class TestCommand
 
             if (!(result.GetValue(aspectRatio) > 0)) throw new UserInputException("--aspect_ratio must be positive");
             ReferenceArguments.NoticeIgnored(result, output, sizing, "test translates each image whole, at its own size");
-            var (record, runner) = run.OpenGenerator(result, result.GetValue(eval) ? Contracts.NormalizationAtTest.Running : null);
+            var (record, runner) = run.OpenGenerator(result, result.GetValue(eval) ? Contracts.NormalizationAtTest.Running : null, device);
             CheckSameAs(record, "--netG", result.GetValue(netG), record.Network.NetG);
             CheckSameAs(record, "--norm", result.GetValue(norm), record.Network.Norm.ToString().ToLowerInvariant());
             using var _ = runner;

@@ -19,17 +19,17 @@ internal static class TrainCommand
         var train = new TrainArguments(command);
         var reference = new ReferenceArguments(command);
         var phase = new Option<string>("--phase") { Description = "which folder of DATAROOT to train on", DefaultValueFactory = _ => "train" };
-        var poolSize = new Option<int>("--pool_size") { Description = "the reference's pool of generated images for D: 0, as pix2pix trains (CycleGAN's pool is not implemented)", DefaultValueFactory = _ => 0 };
+        var poolSize = new Option<int>("--pool_size") { Description = "the reference's pool of generated images for D: 0, as pix2pix trains (D sees the newest fakes); above 0, D sees fakes drawn from a history of that many", DefaultValueFactory = _ => 0 };
         var noHtml = new Option<bool>("--no_html") { Description = "do not write web/index.html (the per-epoch samples page)" };
         foreach (var option in new Option[] { phase, poolSize, noHtml }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
-            reference.Check(result, output);
-            if (result.GetValue(poolSize) != 0) throw new UserInputException($"--pool_size {result.GetValue(poolSize)}: a pool of generated images is CycleGAN's and not implemented here; pix2pix trains with --pool_size 0");
-            var trainOptions = train.Bind(result, run.Name(result), run.CheckpointsDir(result)) with { WebPage = !result.GetValue(noHtml) };
+            var device = reference.Check(result, output);
+            if (result.GetValue(poolSize) < 0) throw new UserInputException($"--pool_size {result.GetValue(poolSize)}: the pool holds 0 or more images");
+            var trainOptions = train.Bind(result, run.Name(result), run.CheckpointsDir(result)) with { WebPage = !result.GetValue(noHtml), PoolSize = result.GetValue(poolSize) };
             var networkOptions = network.Bind(result);
             if (reference.Verbose(result)) SummaryCommand.WriteSizes(networkOptions, output).Dispose();
-            var trainer = new Trainer(networkOptions, data.Bind(result, result.GetValue(phase)!), trainOptions, output, interactive: !Console.IsOutputRedirected && output == Console.Out);
+            var trainer = new Trainer(networkOptions, data.Bind(result, result.GetValue(phase)!), trainOptions, output, interactive: !Console.IsOutputRedirected && output == Console.Out, device);
             // Ctrl+C (SIGINT) or SIGTERM (docker stop, a Kubernetes Job deleted): finish the current step, save it as
             // 'latest', and exit with the shell's code for an interrupted command.
             using var cancellation = new CancellationTokenSource();

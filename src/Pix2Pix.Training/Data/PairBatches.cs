@@ -1,4 +1,5 @@
 using Pix2Pix.Training.Options;
+using Pix2Pix.Training.Training;
 using static TorchSharp.torch;
 
 namespace Pix2Pix.Training.Data;
@@ -23,7 +24,7 @@ public sealed class PairBatch(Tensor realA, Tensor realB, IReadOnlyList<string> 
 /// (seed, epoch), so a run resumed at an epoch boundary, or inside an epoch after skipping the batches it had done,
 /// sees exactly the data an uninterrupted run would.
 /// </summary>
-public sealed class PairBatches(AlignedPairDataset dataset, int batchSize, int seed, bool serial, NetworkOptions network)
+public sealed class PairBatches(AlignedPairDataset dataset, int batchSize, int seed, bool serial, NetworkOptions network, DeviceContext? device = null)
 {
     public int BatchesPerEpoch => (dataset.Count + batchSize - 1) / batchSize;
 
@@ -43,11 +44,11 @@ public sealed class PairBatches(AlignedPairDataset dataset, int batchSize, int s
             }
 
             var pairs = chunk.Select(i => dataset.Get(i, random)).ToArray();
-            yield return Collate(pairs, network);
+            yield return Collate(pairs, network, device ?? DeviceContext.Cpu);
         }
     }
 
-    public static PairBatch Collate(IReadOnlyList<AlignedPair> pairs, NetworkOptions network)
+    public static PairBatch Collate(IReadOnlyList<AlignedPair> pairs, NetworkOptions network, DeviceContext device)
     {
         var (h, w) = (pairs[0].Height, pairs[0].Width);
         if (pairs.Any(p => p.Height != h || p.Width != w))
@@ -55,8 +56,8 @@ public sealed class PairBatches(AlignedPairDataset dataset, int batchSize, int s
             throw new UserInputException($"images of one batch differ in size ({string.Join(", ", pairs.Select(p => $"{p.Width}x{p.Height}").Distinct())}); use --batch_size 1 or a cropping --preprocess");
         }
 
-        var a = tensor(pairs.SelectMany(p => p.A).ToArray(), [pairs.Count, network.InputNc, h, w]);
-        var b = tensor(pairs.SelectMany(p => p.B).ToArray(), [pairs.Count, network.OutputNc, h, w]);
+        var a = tensor(pairs.SelectMany(p => p.A).ToArray(), [pairs.Count, network.InputNc, h, w], device: device.Device);
+        var b = tensor(pairs.SelectMany(p => p.B).ToArray(), [pairs.Count, network.OutputNc, h, w], device: device.Device);
         return new PairBatch(a, b, pairs.Select(p => p.Path).ToArray());
     }
 }

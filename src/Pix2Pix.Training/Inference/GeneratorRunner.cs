@@ -17,10 +17,12 @@ public sealed class GeneratorRunner : ITranslator
 {
     private readonly GeneratorNetwork generator;
     private readonly int inputNc;
+    private readonly Training.DeviceContext device;
 
-    public GeneratorRunner(GeneratorNetwork generator, int inputNc, int nativeSize, NormalizationAtTest normalization)
+    public GeneratorRunner(GeneratorNetwork generator, int inputNc, int nativeSize, NormalizationAtTest normalization, Training.DeviceContext? device = null)
     {
-        this.generator = generator;
+        this.device = device ?? Training.DeviceContext.Cpu;
+        this.generator = this.device.Hold(generator);
         this.inputNc = inputNc;
         NativeSize = nativeSize;
         generator.eval();
@@ -33,7 +35,7 @@ public sealed class GeneratorRunner : ITranslator
     {
         Training.FinalizerFence.Enter();
         using var _ = no_grad();
-        return generator.forward(input);
+        return generator.forward(device.Put(input));
     }
 
     public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, native =>

@@ -19,6 +19,8 @@ public sealed record TrainOptions
     public int NEpochs { get; init; } = 100;
     public int NEpochsDecay { get; init; } = 100;
     public int Seed { get; init; } = 0;
+    /// <summary>The reference's --pool_size: how many generated images D's history keeps (0, pix2pix's default: D sees only the newest).</summary>
+    public int PoolSize { get; init; } = 0;
     public int PrintFreq { get; init; } = 100;
     public int SaveEpochFreq { get; init; } = 5;
     /// <summary>The reference's --epoch_count: the number of a new run's first epoch (a resumed run takes its checkpoint's).</summary>

@@ -29,6 +29,7 @@ public sealed class CheckpointStore(string runDirectory)
         AtomicFile.Write(FilePath(label, "optimizer_G.dat"), p => model.OptimizerG.save_state_dict(p));
         AtomicFile.Write(FilePath(label, "optimizer_D.dat"), p => model.OptimizerD.save_state_dict(p));
         using (var rng = get_rng_state()) AtomicFile.Write(FilePath(label, "rng.dat"), p => File.WriteAllBytes(p, rng.data<byte>().ToArray()));
+        SavePool(label, model.Pool);
         // The state file goes last: its presence says the label is complete.
         AtomicFile.WriteAllText(FilePath(label, "state.json"), JsonSerializer.Serialize(state, RunRecord.Json));
     }
@@ -47,7 +48,32 @@ public sealed class CheckpointStore(string runDirectory)
         model.OptimizerG.load_state_dict(FilePath(label, "optimizer_G.dat"));
         model.OptimizerD.load_state_dict(FilePath(label, "optimizer_D.dat"));
         using (var rng = tensor(File.ReadAllBytes(FilePath(label, "rng.dat")), dtype: ScalarType.Byte)) set_rng_state(rng);
+        var pool = FilePath(label, "pool.dat");
+        using (var saved = File.Exists(pool) ? LoadTensor(pool) : null)
+        using (var placed = saved is null ? null : model.Device.Put(saved))
+        {
+            model.Pool.Restore(placed);
+        }
         return state;
+    }
+
+    // The image pool's fakes, so a resumed run shows D what an uninterrupted one would; none while the pool is empty.
+    private void SavePool(string label, ImagePool pool)
+    {
+        var path = FilePath(label, "pool.dat");
+        using var images = pool.Snapshot();
+        if (images is null) File.Delete(path);
+        else AtomicFile.Write(path, p =>
+        {
+            using var writer = new BinaryWriter(File.Create(p));
+            images.Save(writer);
+        });
+    }
+
+    private static Tensor LoadTensor(string path)
+    {
+        using var reader = new BinaryReader(File.OpenRead(path));
+        return Tensor.Load(reader);
     }
 
     private TrainingState State(string label) =>

@@ -22,17 +22,19 @@ public sealed class Pix2PixModel : IDisposable
     private readonly Scalar lambdaL1;
     private readonly bool fusedAdam;
 
-    public Pix2PixModel(NetworkOptions network, TrainOptions train)
+    public Pix2PixModel(NetworkOptions network, TrainOptions train, DeviceContext? device = null)
     {
         if (train.FastStep) NativeHeap.KeepFreedMemory();
         Network = network;
-        Generator = Networks.CreateGenerator(network, init: train.Init);
-        Discriminator = Networks.CreateDiscriminator(network, train.Init);
+        Device = device ?? DeviceContext.Cpu;
+        Generator = Device.Hold(Networks.CreateGenerator(network, init: train.Init));
+        Discriminator = Device.Hold(Networks.CreateDiscriminator(network, train.Init));
         OptimizerG = optim.Adam(Generator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
         OptimizerD = optim.Adam(Discriminator.parameters(), lr: train.Lr, beta1: train.Beta1, beta2: 0.999);
         ganLoss = new GanLoss(train.GanMode);
         ganMode = train.GanMode;
         lambdaL1 = train.LambdaL1.ToScalar();
+        Pool = new ImagePool(train.PoolSize);
         fusedAdam = train.FastStep;
         Generator.Convolutions = train.GeneratorConvolutions;
         if (Discriminator is PatchDiscriminator patches) patches.Convolutions = train.DiscriminatorConvolutions;
@@ -41,10 +43,16 @@ public sealed class Pix2PixModel : IDisposable
     }
 
     public NetworkOptions Network { get; }
+
+    /// <summary>Where both networks, their optimisers' state and the image pool live.</summary>
+    public DeviceContext Device { get; }
     public GeneratorNetwork Generator { get; }
     public nn.Module<Tensor, Tensor> Discriminator { get; }
     public Adam OptimizerG { get; }
     public Adam OptimizerD { get; }
+
+    /// <summary>The fakes D has seen (the reference's fake_AB_pool; empty and bypassed at --pool_size 0).</summary>
+    public ImagePool Pool { get; }
 
     public double LearningRate
     {
@@ -67,7 +75,8 @@ public sealed class Pix2PixModel : IDisposable
 
         SetRequiresGrad(Discriminator, true);
         ZeroGrad(OptimizerD);
-        var lossDFake = ganLoss.Compute(Discriminator.forward(cat([realA, fakeB.detach()], 1)), targetIsReal: false);
+        var fakeAB = Pool.Query(cat([realA, fakeB.detach()], 1));
+        var lossDFake = ganLoss.Compute(Discriminator.forward(fakeAB), targetIsReal: false);
         var lossDReal = ganLoss.Compute(Discriminator.forward(cat([realA, realB], 1)), targetIsReal: true);
         var lossD = lossDFake.add(lossDReal, One).mul(Half);
         lossD.backward();
@@ -119,6 +128,7 @@ public sealed class Pix2PixModel : IDisposable
         OptimizerD.Dispose();
         Generator.Dispose();
         Discriminator.Dispose();
+        Pool.Dispose();
         lambdaL1.Dispose();
     }
 }

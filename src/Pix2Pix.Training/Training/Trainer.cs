@@ -13,8 +13,10 @@ public sealed record TrainingOutcome(int FirstEpoch, int LastCompletedEpoch, lon
 /// a sample grid, the loss history and the checkpoints. --continue_train restores everything the last
 /// complete epoch saved, so the steps that follow are the ones an uninterrupted run would take.
 /// </summary>
-public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptions train, TextWriter output, bool interactive = false)
+public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptions train, TextWriter output, bool interactive = false, DeviceContext? device = null)
 {
+    private readonly DeviceContext device = device ?? DeviceContext.Cpu;
+
     public TrainingOutcome Run(CancellationToken cancellation = default)
     {
         network.Validate();
@@ -27,17 +29,22 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         }
 
         var dataset = new AlignedPairDataset(data, network);
-        var batches = new PairBatches(dataset, train.BatchSize, train.Seed, data.SerialBatches, network);
+        var batches = new PairBatches(dataset, train.BatchSize, train.Seed, data.SerialBatches, network, device);
         manual_seed(train.Seed);
-        using var model = new Pix2PixModel(network, train);
+        using var model = new Pix2PixModel(network, train, device);
 
         var state = new TrainingState(train.EpochCount - 1, 0, train.LearningRateAt(train.EpochCount), 0);
-        if (train.ContinueTrain) state = store.Restore(CheckpointStore.Latest, model);
+        if (train.ContinueTrain)
+        {
+            state = store.Restore(CheckpointStore.Latest, model);
+            device.ReseedAt(train.Seed, state.Step);
+        }
+
         record.Save(store.RunDirectory);
         var history = new LossHistory(store.RunDirectory, state.Step);
         var progress = new ProgressReporter(output, train.PrintFreq, train.TotalEpochs, batches.BatchesPerEpoch, interactive);
         var resumeAt = state.BatchesIntoEpoch == 0 ? "" : $" (from step {state.BatchesIntoEpoch + 1} of epoch {state.Epoch + 1})";
-        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}, {get_num_threads()} CPU threads, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : "first-written float32 step")}, run folder {store.RunDirectory}");
+        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}, on {device}, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : "first-written float32 step")}, run folder {store.RunDirectory}");
 
         var clock = Stopwatch.StartNew();
         var step = state.Step;
@@ -50,6 +57,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         {
             var saving = Stopwatch.StartNew();
             store.Save(CheckpointStore.Latest, model, reached);
+            device.ReseedAt(train.Seed, reached.Step);
             progress.Exclude(saving.Elapsed);
         }
 
