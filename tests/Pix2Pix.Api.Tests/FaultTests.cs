@@ -36,6 +36,40 @@ public class FaultTests
     }
 
     [Fact]
+    public async Task Without_CUDA_libraries_each_model_gets_one_warning_and_ONNX_Runtime_prints_no_error_of_its_own()
+    {
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Inference__UseCuda"] = "true" });
+        using var models = JsonDocument.Parse(await service.Client.GetStringAsync("/models"));
+        service.Signal("TERM");
+        await service.Process.WaitForExitAsync();
+
+        var lines = service.Output.ToArray();
+        var ready = models.RootElement.EnumerateArray().Where(m => m.GetProperty("state").GetString() == "ready").ToArray();
+        if (CudaProvider.WhyUnavailable is null)
+        {
+            Assert.All(ready, m => Assert.Equal(("CUDA", "cuda:0"), (m.GetProperty("provider").GetString(), m.GetProperty("device").GetString())));
+            return;
+        }
+
+        Assert.NotEmpty(ready);
+        Assert.All(ready, m => Assert.Equal(("CPU", "cpu"), (m.GetProperty("provider").GetString(), m.GetProperty("device").GetString())));
+        Assert.Equal(ready.Length, lines.Count(l => l.Contains("CUDA is not usable") && l.Contains("does not load")));
+        Assert.DoesNotContain(lines, l => l.Contains("[E:onnxruntime"));
+    }
+
+    [Theory]
+    [InlineData("Inference__CudnnConvAlgoSearch", "FASTEST", "Inference:CudnnConvAlgoSearch 'FASTEST' is not one of EXHAUSTIVE, HEURISTIC, DEFAULT")]
+    [InlineData("Inference__ArenaExtendStrategy", "grow", "Inference:ArenaExtendStrategy 'grow' is not one of kNextPowerOfTwo, kSameAsRequested")]
+    public async Task CUDA_settings_ONNX_Runtime_would_refuse_stop_the_service_at_start_naming_them(string key, string value, string expected)
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { [key.Replace("__", ":")] = value });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Equal([expected], error.Failures);
+    }
+
+    [Fact]
     public async Task A_model_whose_graph_contradicts_its_card_is_refused_with_the_shapes_and_others_keep_working()
     {
         using var folder = new TemporaryModels(("good", File.ReadAllBytes(TestModels.Tiny)), ("wrong_shape", TestModels.TinyWith("pix2pix.input_channels", "3", "1")));

@@ -16,6 +16,9 @@ public sealed class ServiceProcess : IDisposable
 
     public Process Process { get; }
     public string Url { get; }
+
+    /// <summary>Every line the process wrote to stdout and stderr, native libraries' included.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
     public HttpClient Client { get; }
 
     public static async Task<ServiceProcess> StartAsync(IDictionary<string, string>? settings = null)
@@ -39,11 +42,11 @@ public sealed class ServiceProcess : IDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var service = new ServiceProcess(process, port);
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) service.Output.Enqueue(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) service.Output.Enqueue(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var service = new ServiceProcess(process, port);
         await service.WaitReadyAsync();
         return service;
     }

@@ -10,7 +10,7 @@ namespace Pix2Pix.Api.Apis;
 /// loaded; <c>reloadError</c> says why a newer file of it was not swapped in (the version shown keeps serving).
 /// </summary>
 public sealed record ModelDescription(
-    string Name, bool IsDefault, string State, string Version, DateTimeOffset LoadedAt, string? Provider, int Sessions, string? Error, string? ReloadError, ModelCard? Card);
+    string Name, bool IsDefault, string State, string Version, DateTimeOffset LoadedAt, string? Provider, string? Device, int Sessions, string? Error, string? ReloadError, ModelCard? Card);
 
 /// <summary>GET /models and GET /models/{name}: what is loaded, on which execution provider, and whether it serves.</summary>
 public static class ModelsApi
@@ -33,5 +33,5 @@ public static class ModelsApi
 
     private static ModelDescription Describe(GeneratorModel model, ModelRegistry registry) =>
         new(model.Name, model.Name == registry.DefaultName, model.State.ToString().ToLowerInvariant(), model.Version, model.LoadedAt,
-            model.Provider, model.Sessions, model.PublicError, registry.ReloadError(model.Name), model.Card);
+            model.Provider, model.Device, model.Sessions, model.PublicError, registry.ReloadError(model.Name), model.Card);
 }

@@ -10,7 +10,10 @@ public static class ApplicationServiceExtensions
     /// <summary>Options, the model registry and its loader, the PNG codec, the translator and health checks.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<InferenceOptions>(builder.Configuration.GetSection(InferenceOptions.Section));
+        var inference = builder.Configuration.GetSection(InferenceOptions.Section);
+        var problems = (inference.Get<InferenceOptions>() ?? new InferenceOptions()).Problems().ToArray();
+        if (problems.Length > 0) throw new Microsoft.Extensions.Options.OptionsValidationException(InferenceOptions.Section, typeof(InferenceOptions), problems);
+        builder.Services.Configure<InferenceOptions>(inference);
         builder.Services.Configure<UploadOptions>(builder.Configuration.GetSection(UploadOptions.Section));
         // On SIGTERM the server stops taking connections and waits this long for admitted requests to finish.
         var grace = builder.Configuration.GetValue("Shutdown:GracePeriodSeconds", 30);

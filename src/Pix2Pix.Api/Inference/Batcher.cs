@@ -134,6 +134,7 @@ public sealed class Batcher : IAsyncDisposable
         activity?.SetTag("pix2pix.model", model);
         activity?.SetTag("pix2pix.batch_size", batch.Count);
         activity?.SetTag("pix2pix.provider", session.Provider);
+        activity?.SetTag("pix2pix.device", session.Device);
         var started = Stopwatch.GetTimestamp();
         var counted = batch.Count(p => p.Counted);
         foreach (var pending in batch.Where(p => p.Counted)) telemetry.QueueWait.Record(Stopwatch.GetElapsedTime(pending.EnqueuedAt, started).TotalMilliseconds);
@@ -148,7 +149,7 @@ public sealed class Batcher : IAsyncDisposable
             session.Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize);
             if (counted > 0)
             {
-                var tags = new TagList { { "model", model }, { "provider", session.Provider } };
+                var tags = new TagList { { "model", model }, { "provider", session.Provider }, { "device", session.Device } };
                 telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
                 telemetry.BatchSize.Record(counted, tags);
             }

@@ -44,6 +44,7 @@ public sealed class GeneratorModel : IAsyncDisposable
 
     public ModelCard? Card => pool?.Card;
     public string? Provider => pool?.Provider;
+    public string? Device => pool?.Device;
     public int Sessions => pool?.Sessions.Count ?? 0;
 
     /// <summary>Completes when neither the registry nor any request holds this version any more.</summary>
@@ -71,8 +72,8 @@ public sealed class GeneratorModel : IAsyncDisposable
         }
 
         var card = pool.Card;
-        logger.LogInformation("Model {Model} {Version} ready on {Provider}: {Architecture} ngf {Ngf}, native size {Size}, {Sessions} session(s)",
-            name, version, pool.Provider, card.Architecture, card.Ngf, card.NativeSize, pool.Sessions.Count);
+        logger.LogInformation("Model {Model} {Version} ready on {Provider} ({Device}): {Architecture} ngf {Ngf}, native size {Size}, {Sessions} session(s)",
+            name, version, pool.Provider, pool.Device, card.Architecture, card.Ngf, card.NativeSize, pool.Sessions.Count);
         return new GeneratorModel(name, path, version, pool, new Batcher(name, pool, options, telemetry, logger), null);
     }
 

@@ -16,6 +16,24 @@ public sealed record InferenceOptions
 
     public int CudaDeviceId { get; init; }
 
+    /// <summary>
+    /// How cuDNN picks each convolution's algorithm: EXHAUSTIVE (tries them all once per shape; the start-up warm-up pays
+    /// it for every batch size), HEURISTIC (cuDNN's guess, quicker to start), or DEFAULT (a fixed, often slow algorithm).
+    /// </summary>
+    public string CudnnConvAlgoSearch { get; init; } = "EXHAUSTIVE";
+
+    /// <summary>Let cuDNN use as much workspace as its fastest algorithm wants (ONNX Runtime's default).</summary>
+    public bool CudnnConvUseMaxWorkspace { get; init; } = true;
+
+    /// <summary>The most GPU memory ONNX Runtime's arena may hold per session, in MB; 0 means no limit.</summary>
+    public long GpuMemLimitMegabytes { get; init; }
+
+    /// <summary>How the GPU arena grows: kNextPowerOfTwo (fewer, larger steps) or kSameAsRequested (no slack).</summary>
+    public string ArenaExtendStrategy { get; init; } = "kNextPowerOfTwo";
+
+    /// <summary>On CUDA, feed and read each batch through pinned host buffers bound to the session (one copy each way by DMA).</summary>
+    public bool PinnedBuffers { get; init; } = true;
+
     /// <summary>Sessions per model; 0 picks one per four CPU cores. CPU threads are split between them.</summary>
     public int SessionsPerModel { get; init; }
 
@@ -42,6 +60,18 @@ public sealed record InferenceOptions
 
     /// <summary>Translations run through the whole request path per model before the service says it is ready.</summary>
     public int WarmUpRequests { get; init; } = 20;
+
+    /// <summary>What is wrong with these settings, one line each; empty when they can be used.</summary>
+    public IEnumerable<string> Problems()
+    {
+        string[] searches = ["EXHAUSTIVE", "HEURISTIC", "DEFAULT"];
+        string[] strategies = ["kNextPowerOfTwo", "kSameAsRequested"];
+        if (!searches.Contains(CudnnConvAlgoSearch)) yield return $"Inference:CudnnConvAlgoSearch '{CudnnConvAlgoSearch}' is not one of {string.Join(", ", searches)}";
+        if (!strategies.Contains(ArenaExtendStrategy)) yield return $"Inference:ArenaExtendStrategy '{ArenaExtendStrategy}' is not one of {string.Join(", ", strategies)}";
+        if (CudaDeviceId < 0) yield return "Inference:CudaDeviceId must be 0 or more";
+        if (GpuMemLimitMegabytes < 0) yield return "Inference:GpuMemLimitMegabytes must be 0 (no limit) or more";
+        if (MaxBatchSize < 1) yield return "Inference:MaxBatchSize must be at least 1";
+    }
 
     public int EffectiveSessions(int cores) => Math.Clamp(SessionsPerModel > 0 ? SessionsPerModel : cores / 4, 1, Math.Max(1, cores));
 }

@@ -8,7 +8,7 @@ public sealed class ModelsReadyHealthCheck(ModelRegistry registry) : IHealthChec
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var reason = registry.NotReadyReason();
-        var data = registry.All.ToDictionary(m => m.Name, m => (object)(m.State == ModelState.Failed ? $"failed: {m.PublicError}" : $"{m.State.ToString().ToLowerInvariant()} on {m.Provider ?? "-"}"));
+        var data = registry.All.ToDictionary(m => m.Name, m => (object)(m.State == ModelState.Failed ? $"failed: {m.PublicError}" : $"{m.State.ToString().ToLowerInvariant()} on {m.Provider ?? "-"}{(m.Device is null ? "" : $" ({m.Device})")}"));
         return Task.FromResult(reason is null ? HealthCheckResult.Healthy("models ready", data) : HealthCheckResult.Unhealthy(reason, data: data));
     }
 }

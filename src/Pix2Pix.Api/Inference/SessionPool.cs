@@ -19,6 +19,7 @@ public sealed class SessionPool : IDisposable
     public ModelCard Card { get; }
     public IReadOnlyList<GeneratorSession> Sessions => sessions;
     public string Provider => sessions[0].Provider;
+    public string Device => sessions[0].Device;
 
     /// <summary>Opens <see cref="InferenceOptions.EffectiveSessions"/> sessions, the CPU threads split between them; throws what is wrong.</summary>
     public static SessionPool Open(string name, byte[] onnx, InferenceOptions options, ILogger logger)
@@ -34,7 +35,7 @@ public sealed class SessionPool : IDisposable
             for (var i = 0; i < count; i++)
             {
                 var on = i == 0 ? options : options with { UseCuda = opened[0].Provider == GeneratorSession.Cuda };
-                opened.Add(GeneratorSession.Open(name, onnx, on, threads, session => card = WarmUp(session, card), logger));
+                opened.Add(GeneratorSession.Open(name, onnx, on, threads, session => card = WarmUp(session, card, Math.Max(1, options.MaxBatchSize)), logger));
             }
 
             return new SessionPool(opened, card!);
@@ -46,8 +47,9 @@ public sealed class SessionPool : IDisposable
         }
     }
 
-    // Reads the card from the session's metadata, checks the graph against it, and runs one batch.
-    private static ModelCard WarmUp(GeneratorSession session, ModelCard? known)
+    // Reads the card from the session's metadata, checks the graph against it, and runs a batch of every size the batcher
+    // can form, so that no request pays for a first run at its shape (cuDNN's algorithm search, the arena's growth).
+    private static ModelCard WarmUp(GeneratorSession session, ModelCard? known, int maxBatch)
     {
         var card = known ?? ModelCard.FromMetadata(session.Metadata);
         var shape = session.InputShape;
@@ -58,9 +60,13 @@ public sealed class SessionPool : IDisposable
 
         var size = card.NativeSize;
         if (size % card.SizeMultiple != 0) throw new InvalidDataException($"native size {size} is not a multiple of {card.SizeMultiple}");
-        var input = new float[card.InputChannels * size * size];
-        var output = new float[card.OutputChannels * size * size];
-        session.Run(input, output, 1, card.InputChannels, card.OutputChannels, size);
+        var input = new float[maxBatch * card.InputChannels * size * size];
+        var output = new float[maxBatch * card.OutputChannels * size * size];
+        for (var batch = 1; batch <= maxBatch; batch++)
+        {
+            session.Run(input.AsMemory(0, batch * card.InputChannels * size * size), output.AsMemory(0, batch * card.OutputChannels * size * size), batch, card.InputChannels, card.OutputChannels, size);
+        }
+
         return card;
     }
 
