@@ -18,21 +18,38 @@ public sealed record GeneratorConfig(string Label, NetworkOptions Network, int S
         var generator = Networks.CreateGenerator(Network);
         generator.eval();
         generator.SetNormalizationAtTest(NormalizationAtTest.Image);
-        GeneratorExporter.Write(generator, new ModelCard
-        {
-            Architecture = Network.NetG,
-            Ngf = Network.Ngf,
-            Norm = "batch",
-            InputChannels = 3,
-            OutputChannels = 3,
-            NativeSize = Side,
-            SizeMultiple = Network.SizeMultiple,
-            Direction = "AtoB",
-            NormalizationAtTest = NormalizationAtTest.Image,
-            Dataset = "benchmark (random weights)",
-            Epoch = "0",
-            ExporterVersion = GeneratorExporter.Version,
-        }, onnxPath);
+        GeneratorExporter.Write(generator, Card("benchmark (random weights)"), onnxPath);
         return generator;
     }
+
+    /// <summary>
+    /// This generator as ONNX with every weight zero: as fast as a trained one (the work does not depend on the values) and
+    /// compressed to almost nothing, for scripts/gpu-bundle's speed measurements.
+    /// </summary>
+    public void WriteZeros(string onnxPath)
+    {
+        using var generator = Networks.CreateGenerator(Network, initialise: false);
+        using (TorchSharp.torch.no_grad())
+        {
+            foreach (var parameter in generator.parameters()) parameter.zero_();
+        }
+
+        GeneratorExporter.Write(generator, Card("speed only (all weights zero)"), onnxPath);
+    }
+
+    private ModelCard Card(string dataset) => new()
+    {
+        Architecture = Network.NetG,
+        Ngf = Network.Ngf,
+        Norm = "batch",
+        InputChannels = 3,
+        OutputChannels = 3,
+        NativeSize = Side,
+        SizeMultiple = Network.SizeMultiple,
+        Direction = "AtoB",
+        NormalizationAtTest = NormalizationAtTest.Image,
+        Dataset = dataset,
+        Epoch = "0",
+        ExporterVersion = GeneratorExporter.Version,
+    };
 }

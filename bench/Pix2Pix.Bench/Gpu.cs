@@ -1,13 +1,15 @@
 namespace Pix2Pix.Bench;
 
-/// <summary>Section 5 runs only where an NVIDIA GPU and the CUDA 13 libraries ONNX Runtime's CUDA provider needs are present.</summary>
+/// <summary>Section 5: what is known of the GPU paths. This benchmark measures the CPU; a GPU is measured by the bundle.</summary>
 public static class Gpu
 {
     public static string Describe()
     {
         var device = File.Exists("/proc/driver/nvidia/version") || File.Exists("/dev/nvidia0");
-        return device
-            ? "An NVIDIA device is present, but this benchmark measures the CPU paths only; the CUDA provider's figures are not collected here."
-            : "Skipped: no NVIDIA GPU on this machine (no /dev/nvidia0). The service's CUDA path is exercised where one is present (see the README).";
+        return (device ? "An NVIDIA device is present, but this benchmark measures the CPU paths only. " : "No NVIDIA GPU on this machine. ")
+            + "**The GPU has never been measured**: no figure in this file or the README is a GPU figure. "
+            + "`scripts/gpu-bundle OUT` packs the service and its measuring program for a GPU machine without .NET, and "
+            + "`scripts/gpu-run OUT RESULTS.md` measures there (the generators by batch 1, 4, 16, 64 through the service's own session "
+            + "class, the service at concurrency 1, 8, 32); its results go here, with the machine named, once a run has been made.";
     }
 }

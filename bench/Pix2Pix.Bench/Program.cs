@@ -5,6 +5,14 @@ using static TorchSharp.torch;
 
 // pix2pix benchmarks: where the time goes, side by side, and how close to this CPU's limit (docs/PERFORMANCE.md).
 // Run through scripts/bench, which builds the service and this program and passes the paths.
+if (args is ["speed-model", var speedModel])
+{
+    // scripts/gpu-bundle: the paper's generator with zero weights, for timing only.
+    GeneratorConfig.Paper.WriteZeros(speedModel);
+    Console.WriteLine($"wrote {speedModel}");
+    return 0;
+}
+
 BenchOptions options;
 try
 {

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Pix2Pix.Api.Inference;
+using Pix2Pix.Contracts;
+
+namespace Pix2Pix.GpuRun;
+
+/// <summary>One generator's time per batch size through the service's own <see cref="GeneratorSession"/>.</summary>
+public sealed record EngineRow(string Model, string Provider, string Device, int Batch, int Runs, double MsPerBatch)
+{
+    public double MsPerImage => MsPerBatch / Batch;
+    public double ImagesPerSecond => 1000 / MsPerImage;
+}
+
+/// <summary>
+/// Opens each model as the service does (CUDA with the service's provider options when its libraries load, the CPU
+/// otherwise), then times batches of 1, 4, 16 and 64 at the native size: one untimed run per size (cuDNN's algorithm
+/// search happens there), then runs for a fixed time; the median run counts.
+/// </summary>
+public static class EngineTimes
+{
+    public static IReadOnlyList<EngineRow> Measure(string modelPath, TimeSpan perBatch, ILogger logger)
+    {
+        var name = Path.GetFileNameWithoutExtension(modelPath);
+        var options = new InferenceOptions { UseCuda = true, MaxBatchSize = RunOptions.Batches.Max() };
+        ModelCard? card = null;
+        using var session = GeneratorSession.Open(name, File.ReadAllBytes(modelPath), options, Environment.ProcessorCount, opened => card = ModelCard.FromMetadata(opened.Metadata), logger);
+        var (inputs, outputs, size) = (card!.InputChannels, card.OutputChannels, card.NativeSize);
+        var rows = new List<EngineRow>();
+        foreach (var batch in RunOptions.Batches)
+        {
+            var input = new float[batch * inputs * size * size];
+            var output = new float[batch * outputs * size * size];
+            for (var i = 0; i < input.Length; i++) input[i] = (i % 7 - 3) / 3f;   // a fixed pattern in [-1, 1]
+            void Run() => session.Run(input, output, batch, inputs, outputs, size);
+            Run();
+            var times = new Latencies();
+            var clock = Stopwatch.StartNew();
+            while (times.Count < 3 || clock.Elapsed < perBatch)
+            {
+                var started = Stopwatch.GetTimestamp();
+                Run();
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            rows.Add(new EngineRow(name, session.Provider, session.Device, batch, times.Count, times.At(0.5)));
+            logger.LogInformation("{Model} batch {Batch}: {Ms:F2} ms/image on {Device}", name, batch, rows[^1].MsPerImage, session.Device);
+        }
+
+        return rows;
+    }
+}
