@@ -65,10 +65,7 @@ torch_host_shared_dirs() {
 }
 
 # torch_host_run CMD [ARGS...]: runs CMD here, or inside the Debian 13 root when this host needs it.
-# MKL (inside LibTorch) may round a matrix product differently with its operands' memory alignment; its strict
-# reproducibility mode makes the same product give the same bits, so a resumed run repeats an uninterrupted one.
 torch_host_run() {
-  export MKL_CBWR="${MKL_CBWR:-AUTO,STRICT}"
   if torch_host_libstdcxx_ok && [ -z "${PIX2PIX_FORCE_ROOTFS:-}" ]; then
     "$@"; return
   fi
