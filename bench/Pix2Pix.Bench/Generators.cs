@@ -26,7 +26,7 @@ public sealed record GeneratorConfig(string Label, NetworkOptions Network, int S
     /// This generator as ONNX with every weight zero: as fast as a trained one (the work does not depend on the values) and
     /// compressed to almost nothing, for scripts/gpu-bundle's speed measurements.
     /// </summary>
-    public void WriteZeros(string onnxPath)
+    public void WriteZeros(string onnxPath, bool float16 = false)
     {
         using var generator = Networks.CreateGenerator(Network, initialise: false);
         using (TorchSharp.torch.no_grad())
@@ -34,7 +34,7 @@ public sealed record GeneratorConfig(string Label, NetworkOptions Network, int S
             foreach (var parameter in generator.parameters()) parameter.zero_();
         }
 
-        GeneratorExporter.Write(generator, Card("speed only (all weights zero)"), onnxPath);
+        GeneratorExporter.Write(generator, Card("speed only (all weights zero)") with { Float16Compute = float16 }, onnxPath);
     }
 
     private ModelCard Card(string dataset) => new()

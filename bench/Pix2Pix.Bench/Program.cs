@@ -5,11 +5,21 @@ using static TorchSharp.torch;
 
 // pix2pix benchmarks: where the time goes, side by side, and how close to this CPU's limit (docs/PERFORMANCE.md).
 // Run through scripts/bench, which builds the service and this program and passes the paths.
-if (args is ["speed-model", var speedModel])
+if (args is ["speed-models", var folder])
 {
-    // scripts/gpu-bundle: the paper's generator with zero weights, for timing only.
-    GeneratorConfig.Paper.WriteZeros(speedModel);
-    Console.WriteLine($"wrote {speedModel}");
+    // scripts/gpu-bundle: the paper's generator with zero weights, for timing only, in float32 and float16.
+    GeneratorConfig.Paper.WriteZeros(Path.Combine(folder, "unet_256_ngf64.onnx"));
+    GeneratorConfig.Paper.WriteZeros(Path.Combine(folder, "unet_256_ngf64_float16.onnx"), float16: true);
+    Console.WriteLine($"wrote unet_256_ngf64.onnx and unet_256_ngf64_float16.onnx in {folder}");
+    return 0;
+}
+
+if (args is ["float16", var from, var to])
+{
+    // scripts/gpu-bundle: an exported model computing in float16, to check against its float32 original on a GPU.
+    var converted = Pix2Pix.Training.Export.Float16Model.Convert(Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(from)));
+    File.WriteAllBytes(to, Google.Protobuf.MessageExtensions.ToByteArray(converted));
+    Console.WriteLine($"wrote {to}");
     return 0;
 }
 

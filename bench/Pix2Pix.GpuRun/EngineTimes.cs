@@ -19,7 +19,8 @@ public sealed record EngineRow(string Model, string Provider, string Device, int
 /// </summary>
 public static class EngineTimes
 {
-    public static IReadOnlyList<EngineRow> Measure(string modelPath, TimeSpan perBatch, ILogger logger)
+    /// <summary>The rows by batch size, and the model's answer (batch 1) to the fixed input every model gets.</summary>
+    public static (IReadOnlyList<EngineRow> Rows, float[] Answer) Measure(string modelPath, TimeSpan perBatch, ILogger logger)
     {
         var name = Path.GetFileNameWithoutExtension(modelPath);
         var options = new InferenceOptions { UseCuda = true, MaxBatchSize = RunOptions.Batches.Max() };
@@ -27,6 +28,7 @@ public static class EngineTimes
         using var session = GeneratorSession.Open(name, File.ReadAllBytes(modelPath), options, Environment.ProcessorCount, opened => card = ModelCard.FromMetadata(opened.Metadata), logger);
         var (inputs, outputs, size) = (card!.InputChannels, card.OutputChannels, card.NativeSize);
         var rows = new List<EngineRow>();
+        float[]? answer = null;
         foreach (var batch in RunOptions.Batches)
         {
             var input = new float[batch * inputs * size * size];
@@ -34,6 +36,7 @@ public static class EngineTimes
             for (var i = 0; i < input.Length; i++) input[i] = (i % 7 - 3) / 3f;   // a fixed pattern in [-1, 1]
             void Run() => session.Run(input, output, batch, inputs, outputs, size);
             Run();
+            answer ??= output.ToArray();
             var times = new Latencies();
             var clock = Stopwatch.StartNew();
             while (times.Count < 3 || clock.Elapsed < perBatch)
@@ -47,6 +50,13 @@ public static class EngineTimes
             logger.LogInformation("{Model} batch {Batch}: {Ms:F2} ms/image on {Device}", name, batch, rows[^1].MsPerImage, session.Device);
         }
 
-        return rows;
+        return (rows, answer!);
+    }
+
+    /// <summary>PSNR of one answer against another, both in [-1, 1], taken as images in [0, 1].</summary>
+    public static double Psnr(float[] reference, float[] other)
+    {
+        var mse = reference.Zip(other, (r, o) => (r - o) * (double)(r - o) / 4).Average();
+        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(1 / mse);
     }
 }

@@ -30,6 +30,8 @@ public sealed record ModelCard
     public required string Epoch { get; init; }
     public required string ExporterVersion { get; init; }
     public bool Fp16Weights { get; init; }
+    /// <summary>The graph computes in float16 (for GPUs); its input and output are float32 all the same.</summary>
+    public bool Float16Compute { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -55,6 +57,7 @@ public sealed record ModelCard
         [Keys.Epoch] = Epoch,
         [Keys.ExporterVersion] = ExporterVersion,
         [Keys.Fp16Weights] = Fp16Weights ? "true" : "false",
+        [Keys.Float16Compute] = Float16Compute ? "true" : "false",
     };
 
     /// <summary>Reads a card back from metadata_props; a missing or malformed key is named in the exception.</summary>
@@ -84,6 +87,7 @@ public sealed record ModelCard
             Epoch = Get(Keys.Epoch),
             ExporterVersion = Get(Keys.ExporterVersion),
             Fp16Weights = metadata.TryGetValue(Keys.Fp16Weights, out var fp16) && fp16 == "true",
+            Float16Compute = metadata.TryGetValue(Keys.Float16Compute, out var half) && half == "true",
         };
     }
 
@@ -110,5 +114,6 @@ public sealed record ModelCard
         public const string Epoch = "pix2pix.epoch";
         public const string ExporterVersion = "pix2pix.exporter_version";
         public const string Fp16Weights = "pix2pix.fp16_weights";
+        public const string Float16Compute = "pix2pix.float16_compute";
     }
 }

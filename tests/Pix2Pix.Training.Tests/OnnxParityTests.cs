@@ -110,6 +110,34 @@ public class OnnxParityTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.InRange(ratio, 0.49, 0.52);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // from weights already stored as float16
+    public void A_float16_computing_export_takes_and_gives_float32_and_stays_within_float16s_precision(bool fp16Weights)
+    {
+        using var temp = new TempFolder();
+        var network = new NetworkOptions { NetG = "unet_128", Ngf = 32 };
+        using var generator = BrieflyTrained(network, temp);
+        GeneratorExporter.Write(generator, Card(network, NormalizationAtTest.Image) with { Fp16Weights = fp16Weights, Float16Compute = true }, temp["half.onnx"]);
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(temp["half.onnx"]));
+        using var session = OnnxSessions.Open(temp["half.onnx"]);
+        using var scope = NewDisposeScope();
+        var input = rand(2, 3, 128, 128) * 2 - 1;
+        generator.eval();
+        generator.SetNormalizationAtTest(NormalizationAtTest.Image);
+        using var noGrad = no_grad();
+
+        var expected = generator.forward(input).data<float>().ToArray();
+        var actual = OnnxSessions.Run(session, input.data<float>().ToArray(), [2, 3, 128, 128]);
+
+        var mse = expected.Zip(actual, (e, a) => (e - a) * (e - a) / 4.0).Average();   // on [0, 1], as images
+        var psnr = 10 * Math.Log10(1 / mse);
+        log.WriteLine($"float16 compute (fp16 weights {fp16Weights}): PSNR against float32 torch {psnr:F1} dB");
+        Assert.True(psnr >= 40, $"PSNR {psnr:F1} dB");
+        Assert.All(model.Graph.Initializer.Where(w => w.DataType != (int)Onnx.TensorProto.Types.DataType.Int64), w => Assert.Equal((int)Onnx.TensorProto.Types.DataType.Float16, w.DataType));
+        Assert.Equal("true", ModelCard.FromMetadata(session.ModelMetadata.CustomMetadataMap).Float16Compute ? "true" : "false");
+    }
+
     internal static GeneratorNetwork BrieflyTrained(NetworkOptions network, TempFolder temp)
     {
         var side = Math.Max(network.SizeMultiple, 32);   // the ResNets take multiples of 4; the PatchGAN needs 32 or more

@@ -15,8 +15,10 @@ internal static class ExportCommand
         var run = new RunArguments(command);
         var file = new Option<string>("--output") { Description = "the .onnx file to write (its card goes beside it as .json)", Required = true };
         var fp16 = new Option<bool>("--fp16_weights") { Description = "store weights as float16 (half the file; computation stays float32)" };
+        var float16 = new Option<bool>("--float16") { Description = "compute in float16 (for GPUs' tensor cores; input and output stay float32; slower than float32 on a CPU)" };
         command.Options.Add(file);
         command.Options.Add(fp16);
+        command.Options.Add(float16);
         CommandAction.Set(command, error, result =>
         {
             var path = result.GetValue(file)!;
@@ -27,7 +29,7 @@ internal static class ExportCommand
             var store = new CheckpointStore(run.RunDirectory(result));
             using var generator = store.LoadGenerator(record, label);
             // The card names the epoch itself, not "latest", which means another epoch after more training.
-            var card = Card(record, store.EpochOf(label), run.NormalizationAtTest(result), result.GetValue(fp16));
+            var card = Card(record, store.EpochOf(label), run.NormalizationAtTest(result), result.GetValue(fp16)) with { Float16Compute = result.GetValue(float16) };
             GeneratorExporter.Write(generator, card, path);
             output.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB) and {ModelCard.CardPath(path)} in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;

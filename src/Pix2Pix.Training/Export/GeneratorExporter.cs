@@ -43,7 +43,8 @@ public sealed class GeneratorExporter
         };
         exporter.graph.Node("Identity", [output], OutputName);
         exporter.graph.Output(OutputName, card.OutputChannels);
-        return exporter.graph.Model(Opset, card.ToMetadata(), Version);
+        var model = exporter.graph.Model(Opset, card.ToMetadata(), Version);
+        return card.Float16Compute ? Float16Model.Convert(model) : model;
     }
 
     /// <summary>Writes the .onnx file and its JSON card beside it, each atomically.</summary>
