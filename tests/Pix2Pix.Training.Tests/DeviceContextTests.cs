@@ -25,8 +25,27 @@ public class DeviceContextTests
     [InlineData(" -1 ")]
     public void Gpu_ids_minus_one_is_the_CPU(string ids) => Assert.Same(DeviceContext.Cpu, DeviceContext.FromGpuIds(ids));
 
+    [Fact]
+    public void Gpu_ids_0_is_the_first_GPU_and_without_one_training_stops_in_one_line_with_exit_code_2()
+    {
+        if (cuda.is_available())
+        {
+            // A CUDA build on a GPU host: 0 is that GPU.
+            Assert.Equal((DeviceType.CUDA, 0), (DeviceContext.FromGpuIds("0").Device.type, DeviceContext.FromGpuIds("0").Device.index));
+            return;
+        }
+
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 1, 128, 128);
+
+        var result = Cli.Run(["train", "--dataroot", temp["data"], "--name", "gpu", "--checkpoints_dir", temp["runs"], "--gpu_ids", "0"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("pix2pix train: --gpu_ids 0: no CUDA GPU is available to this process (a TorchSharp-cpu build, or no NVIDIA driver); build with -p:TorchBackend=cuda on a GPU host, or pass --gpu_ids -1 for the CPU", result.Error.Trim());
+        Assert.False(Directory.Exists(temp["runs"]) && Directory.EnumerateFileSystemEntries(temp["runs"]).Any());
+    }
+
     [Theory]
-    [InlineData("0", "no CUDA GPU is available to this process")]
     [InlineData("0,1", "training on several GPUs at once is not implemented here")]
     [InlineData("gpu", "give -1 for the CPU or one GPU number")]
     public void A_GPU_this_process_cannot_use_is_a_one_line_error(string ids, string expected)

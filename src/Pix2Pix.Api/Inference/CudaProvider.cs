@@ -25,8 +25,9 @@ public static class CudaProvider
     private static string? Probe()
     {
         if (!OperatingSystem.IsLinux()) return null;   // elsewhere ONNX Runtime's own attempt says what is missing
-        var provider = Path.Combine(AppContext.BaseDirectory, "libonnxruntime_providers_cuda.so");
-        if (!File.Exists(provider)) return "this build has no CUDA provider library (libonnxruntime_providers_cuda.so)";
+        // Beside the app (a build for linux-x64), or under runtimes/<rid>/native (a build without a runtime identifier).
+        var provider = Directory.EnumerateFiles(AppContext.BaseDirectory, "libonnxruntime_providers_cuda.so", SearchOption.AllDirectories).FirstOrDefault();
+        if (provider is null) return "this build has no CUDA provider library (libonnxruntime_providers_cuda.so)";
         foreach (var library in Libraries)
         {
             // Loaded libraries stay loaded: ONNX Runtime opens the same ones next.

@@ -51,8 +51,10 @@ public sealed class GeneratorSession : IDisposable
             {
                 using var cudaOptions = SessionOptionsFor(threads, options.AllowSpinning);
                 CudaProvider.Append(cudaOptions, options);
-                var opened = new InferenceSession(onnx, cudaOptions);
-                cuda = new GeneratorSession(opened, Cuda, $"cuda:{options.CudaDeviceId}", options.PinnedBuffers ? PinnedAllocator(opened, options.CudaDeviceId) : null);
+                using var opening = new InferenceSessionHandoff(new InferenceSession(onnx, cudaOptions));
+                var opened = opening.Session;
+                cuda = new GeneratorSession(opened, Cuda, $"cuda:{options.CudaDeviceId}", options.PinnedBuffers ? PinnedAllocator(opened, options.CudaDeviceId, name, logger) : null);
+                opening.HandedOver();
                 warmUp(cuda);
                 return cuda;
             }
@@ -78,11 +80,20 @@ public sealed class GeneratorSession : IDisposable
         return cpu;
     }
 
-    // Page-locked host memory from CUDA's pinned allocator: the device copies batches in and out of it by DMA.
-    private static OrtAllocator PinnedAllocator(InferenceSession session, int deviceId)
+    // Page-locked host memory from CUDA's pinned allocator: the device copies batches in and out of it by DMA. Without it
+    // the session still runs on CUDA, from ordinary memory.
+    private static OrtAllocator? PinnedAllocator(InferenceSession session, int deviceId, string name, ILogger logger)
     {
-        using var info = new OrtMemoryInfo("CudaPinned", OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.CpuOutput);
-        return new OrtAllocator(session, info);
+        try
+        {
+            using var info = new OrtMemoryInfo("CudaPinned", OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.CpuOutput);
+            return new OrtAllocator(session, info);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            logger.LogWarning("No pinned host buffers for {Model} ({Reason}); it runs on CUDA from ordinary memory", name, e.Message.Split('\n')[0]);
+            return null;
+        }
     }
 
     /// <summary>Runs one batch: <paramref name="input"/> holds <paramref name="batch"/> images of C×S×S, the result the same for the output.</summary>
@@ -112,6 +123,21 @@ public sealed class GeneratorSession : IDisposable
         session.RunWithBinding(runOptions, bound.Binding);
         bound.Binding.SynchronizeBoundOutputs();
         bound.Output.GetTensorDataAsSpan<float>().CopyTo(output);
+    }
+
+    // Disposes a just-opened session unless it was handed over to the GeneratorSession that owns it from then on.
+    private sealed class InferenceSessionHandoff(InferenceSession session) : IDisposable
+    {
+        private bool handedOver;
+
+        public InferenceSession Session => session;
+
+        public void HandedOver() => handedOver = true;
+
+        public void Dispose()
+        {
+            if (!handedOver) session.Dispose();
+        }
     }
 
     private sealed class PinnedBatch : IDisposable

@@ -8,8 +8,9 @@ namespace Pix2Pix.Training.Export;
 /// <summary>
 /// An exported generator rewritten to compute in float16 (a GPU's tensor cores): every float32 weight stored as float16,
 /// the float32 input cast to float16 first and the result cast back, so callers still exchange float32 tensors. Weights
-/// already stored as float16 (--fp16_weights) lose their casts to float32. On a CPU, ONNX Runtime runs such a model
-/// slower than the float32 one; it is for GPUs.
+/// already stored as float16 (--fp16_weights) keep their casts, now to float16 (no-ops). A weight beyond float16's range
+/// (±65504) is refused rather than turned into infinity. On a CPU, ONNX Runtime runs such a model slower than the float32
+/// one; it is for GPUs.
 /// </summary>
 public static class Float16Model
 {
@@ -38,15 +39,29 @@ public static class Float16Model
         graph.Node.Insert(0, CastNode("Cast_input_float16", input, halfInput, Float16));
         graph.Node.Add(CastNode("Cast_output_float32", halfOutput, output, Float));
         graph.ValueInfo.Clear();   // intermediate types, if any were recorded, were float32
-        var flag = converted.MetadataProps.FirstOrDefault(p => p.Key == ModelCard.Keys.Float16Compute);
-        if (flag is null) converted.MetadataProps.Add(new StringStringEntryProto { Key = ModelCard.Keys.Float16Compute, Value = "true" });
-        else flag.Value = "true";
+        SetFlag(converted, ModelCard.Keys.Float16Compute);
+        SetFlag(converted, ModelCard.Keys.Fp16Weights);   // every weight is stored as float16 now
         return converted;
+    }
+
+    private static void SetFlag(ModelProto model, string key)
+    {
+        var flag = model.MetadataProps.FirstOrDefault(p => p.Key == key);
+        if (flag is null) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = "true" });
+        else flag.Value = "true";
     }
 
     private static void ToHalves(TensorProto weight)
     {
         var values = weight.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(weight.RawData.Span).ToArray() : weight.FloatData.ToArray();
+        foreach (var value in values)
+        {
+            if (!float.IsFinite(value) || Math.Abs(value) > (float)Half.MaxValue)
+            {
+                throw new InvalidDataException($"weight '{weight.Name}' holds {value}, beyond float16's range (±65504); keep this model in float32");
+            }
+        }
+
         var halves = values.Select(v => (Half)v).ToArray();
         weight.FloatData.Clear();
         weight.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(halves.AsSpan()));

@@ -48,32 +48,52 @@ public sealed class CheckpointStore(string runDirectory)
         model.OptimizerG.load_state_dict(FilePath(label, "optimizer_G.dat"));
         model.OptimizerD.load_state_dict(FilePath(label, "optimizer_D.dat"));
         using (var rng = tensor(File.ReadAllBytes(FilePath(label, "rng.dat")), dtype: ScalarType.Byte)) set_rng_state(rng);
-        var pool = FilePath(label, "pool.dat");
-        using (var saved = File.Exists(pool) ? LoadTensor(pool) : null)
-        using (var placed = saved is null ? null : model.Device.Put(saved))
-        {
-            model.Pool.Restore(placed);
-        }
+        RestorePool(FilePath(label, "pool.dat"), model);
         return state;
     }
 
-    // The image pool's fakes, so a resumed run shows D what an uninterrupted one would; none while the pool is empty.
+    // The image pool's fakes (a count, then each image), so a resumed run shows D what an uninterrupted one would; no file
+    // while the pool is empty.
     private void SavePool(string label, ImagePool pool)
     {
         var path = FilePath(label, "pool.dat");
-        using var images = pool.Snapshot();
-        if (images is null) File.Delete(path);
-        else AtomicFile.Write(path, p =>
+        if (pool.Images.Count == 0)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        AtomicFile.Write(path, p =>
         {
             using var writer = new BinaryWriter(File.Create(p));
-            images.Save(writer);
+            writer.Write(pool.Images.Count);
+            foreach (var image in pool.Images) image.Save(writer);
         });
     }
 
-    private static Tensor LoadTensor(string path)
+    private static void RestorePool(string path, Pix2PixModel model)
     {
-        using var reader = new BinaryReader(File.OpenRead(path));
-        return Tensor.Load(reader);
+        var saved = new List<Tensor>();
+        try
+        {
+            if (File.Exists(path))
+            {
+                using var reader = new BinaryReader(File.OpenRead(path));
+                for (var count = reader.ReadInt32(); count > 0; count--)
+                {
+                    var image = Tensor.Load(reader);
+                    var placed = model.Device.Put(image);
+                    if (!ReferenceEquals(placed, image)) image.Dispose();
+                    saved.Add(placed);
+                }
+            }
+
+            model.Pool.Restore(saved);
+        }
+        finally
+        {
+            foreach (var image in saved) image.Dispose();
+        }
     }
 
     private TrainingState State(string label) =>

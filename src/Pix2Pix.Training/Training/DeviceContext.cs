@@ -45,8 +45,9 @@ public sealed class DeviceContext
 
     private static Device CUDA(int index) => new(DeviceType.CUDA, index);
 
-    /// <summary>A tensor made (or moved) onto this device; the CPU's tensors are returned as they are.</summary>
-    public Tensor Put(Tensor tensor) => tensor.device == Device ? tensor : tensor.to(Device);
+    /// <summary>The tensor moved onto this device (a new tensor), or itself when it is there already.</summary>
+    public Tensor Put(Tensor tensor) =>
+        tensor.device_type == Device.type && (Device.type == DeviceType.CPU || tensor.device_index == Device.index) ? tensor : tensor.to(Device);
 
     /// <summary>The module with its parameters and buffers on this device; call before an optimiser takes its parameters.</summary>
     public T Hold<T>(T module) where T : nn.Module

@@ -47,15 +47,14 @@ public sealed class ImagePool(int capacity) : IDisposable
         return cat(shown, 0);
     }
 
-    /// <summary>The pool's images as one N × C × H × W tensor, or null while it is empty.</summary>
-    public Tensor? Snapshot() => images.Count == 0 ? null : cat(images, 0);
+    /// <summary>The pool's images, each 1 × C × H × W (sizes may differ where crops do not fix them), in pool order.</summary>
+    public IReadOnlyList<Tensor> Images => images;
 
-    /// <summary>Replaces the pool's images with <paramref name="saved"/> (a <see cref="Snapshot"/>), up to the capacity.</summary>
-    public void Restore(Tensor? saved)
+    /// <summary>Replaces the pool's images with copies of <paramref name="saved"/> (its <see cref="Images"/>), up to the capacity.</summary>
+    public void Restore(IEnumerable<Tensor> saved)
     {
         Clear();
-        if (saved is null || capacity == 0) return;
-        for (var i = 0; i < Math.Min(saved.shape[0], capacity); i++) images.Add(Keep(saved[i].unsqueeze(0)));
+        foreach (var image in saved.Take(capacity)) images.Add(Keep(image));
     }
 
     private static Tensor Keep(Tensor image) => image.detach().clone().DetachFromDisposeScope();

@@ -13,17 +13,22 @@ public sealed record TrainingOutcome(int FirstEpoch, int LastCompletedEpoch, lon
 /// a sample grid, the loss history and the checkpoints. --continue_train restores everything the last
 /// complete epoch saved, so the steps that follow are the ones an uninterrupted run would take.
 /// </summary>
-public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptions train, TextWriter output, bool interactive = false, DeviceContext? device = null)
+public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptions options, TextWriter output, bool interactive = false, DeviceContext? device = null)
 {
     private readonly DeviceContext device = device ?? DeviceContext.Cpu;
+
+    // The fast step (matrix-product convolutions, Adam in one pass over host memory, bfloat16 on AMX) is CPU tuning and
+    // FusedAdam takes CPU tensors only: on a GPU the first-written step runs, on cuDNN's convolutions and TorchSharp's Adam.
+    private readonly TrainOptions train = (device ?? DeviceContext.Cpu).IsCuda ? options with { FastStep = false } : options;
+    private readonly bool fastStepLeftToTheCpu = (device ?? DeviceContext.Cpu).IsCuda && options.FastStep;
 
     public TrainingOutcome Run(CancellationToken cancellation = default)
     {
         network.Validate();
         var store = new CheckpointStore(train.RunDirectory);
         var record = new RunRecord(network, data, train, Path.GetFileName(Path.GetFullPath(data.Dataroot).TrimEnd(Path.DirectorySeparatorChar)));
-        if (train.ContinueTrain) CheckSameArchitecture(store);
-        else if (store.Has(CheckpointStore.Latest))
+        var savedPool = train.ContinueTrain ? CheckSameArchitecture(store) : null;
+        if (!train.ContinueTrain && store.Has(CheckpointStore.Latest))
         {
             throw new UserInputException($"{store.RunDirectory} already holds a run; resume it with --continue_train or choose another --name");
         }
@@ -44,7 +49,12 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         var history = new LossHistory(store.RunDirectory, state.Step);
         var progress = new ProgressReporter(output, train.PrintFreq, train.TotalEpochs, batches.BatchesPerEpoch, interactive);
         var resumeAt = state.BatchesIntoEpoch == 0 ? "" : $" (from step {state.BatchesIntoEpoch + 1} of epoch {state.Epoch + 1})";
-        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}, on {device}, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : "first-written float32 step")}, run folder {store.RunDirectory}");
+        if (savedPool is { } pool && pool != train.PoolSize)
+        {
+            progress.Line($"note: the run was saved with --pool_size {pool}; --pool_size {train.PoolSize} keeps {(train.PoolSize == 0 ? "none" : $"at most {train.PoolSize}")} of its pooled fakes");
+        }
+
+        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}, on {device}, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : fastStepLeftToTheCpu ? "first-written float32 step (the fast step is CPU tuning)" : "first-written float32 step")}, run folder {store.RunDirectory}");
 
         var clock = Stopwatch.StartNew();
         var step = state.Step;
@@ -119,7 +129,8 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
     private bool StopRequested(CancellationToken cancellation, long stepsThisRun) =>
         cancellation.IsCancellationRequested || (train.MaxSteps > 0 && stepsThisRun >= train.MaxSteps);
 
-    private void CheckSameArchitecture(CheckpointStore store)
+    // Refuses another architecture; returns the saved run's --pool_size.
+    private int? CheckSameArchitecture(CheckpointStore store)
     {
         var saved = RunRecord.Load(store.RunDirectory);
         var mismatch = network.DescribeMismatch(saved.Network);
@@ -127,5 +138,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         {
             throw new UserInputException($"cannot continue {store.RunDirectory}: it was trained with another architecture ({mismatch}; saved vs given)");
         }
+
+        return saved.Train?.PoolSize;
     }
 }
