@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pix2Pix.Api.Inference;
-using Pix2Pix.Contracts;
 
 namespace Pix2Pix.GpuRun;
 
@@ -13,8 +12,9 @@ public sealed record EngineRow(string Model, string Provider, string Device, int
 }
 
 /// <summary>
-/// Opens each model as the service does (CUDA with the service's provider options when its libraries load, the CPU
-/// otherwise), then times batches of 1, 4, 16 and 64 at the native size: one untimed run per size (cuDNN's algorithm
+/// Opens each model as the service does, through its <see cref="SessionPool"/> (CUDA with the service's provider options
+/// when its libraries load and a warm-up batch runs there, the CPU otherwise; the card checked against the graph), one
+/// session with every core, then times batches of 1, 4, 16 and 64 at the native size: one untimed run per size (cuDNN's algorithm
 /// search happens there), then runs for a fixed time; the median run counts.
 /// </summary>
 public static class EngineTimes
@@ -23,18 +23,11 @@ public static class EngineTimes
     public static (IReadOnlyList<EngineRow> Rows, float[] Answer) Measure(string modelPath, TimeSpan perBatch, ILogger logger)
     {
         var name = Path.GetFileNameWithoutExtension(modelPath);
-        var options = new InferenceOptions { UseCuda = true, MaxBatchSize = RunOptions.Batches.Max() };
-        ModelCard? card = null;
-        // As the service: the session counts as working on CUDA only once a batch has run there; otherwise the CPU.
-        void WarmUp(GeneratorSession opened)
-        {
-            card = ModelCard.FromMetadata(opened.Metadata);
-            var side = card.NativeSize;
-            opened.Run(new float[card.InputChannels * side * side], new float[card.OutputChannels * side * side], 1, card.InputChannels, card.OutputChannels, side);
-        }
-
-        using var session = GeneratorSession.Open(name, File.ReadAllBytes(modelPath), options, Environment.ProcessorCount, WarmUp, logger);
-        var (inputs, outputs, size) = (card!.InputChannels, card.OutputChannels, card.NativeSize);
+        // Its warm-up runs batch 1 only: each batch size below gets its own untimed run.
+        var options = new InferenceOptions { UseCuda = true, SessionsPerModel = 1, MaxBatchSize = 1 };
+        using var pool = SessionPool.Open(name, File.ReadAllBytes(modelPath), options, logger);
+        var session = pool.Sessions[0];
+        var (inputs, outputs, size) = (pool.Card.InputChannels, pool.Card.OutputChannels, pool.Card.NativeSize);
         var rows = new List<EngineRow>();
         float[]? answer = null;
         foreach (var batch in RunOptions.Batches)

@@ -17,7 +17,7 @@ public class ImagePoolTests
         using var fakes = Fakes(1, 2);
 
         Assert.Same(fakes, pool.Query(fakes));
-        Assert.Equal(0, pool.Count);
+        Assert.Empty(pool.Images);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public class ImagePoolTests
         }
 
         Assert.Equal([1, 2, 3], filling);
-        Assert.Equal(4, pool.Count);
+        Assert.Equal(4, pool.Images.Count);
         Assert.InRange(earlier, 160, 240); // 399 fakes after the pool filled, each swapped with probability ½
     }
 

@@ -42,8 +42,9 @@ public sealed class GeneratorSession : IDisposable
     /// <summary>Opens the model <paramref name="onnx"/> on CUDA (if asked and usable) or the CPU; <paramref name="warmUp"/> runs on it before it counts as working.</summary>
     public static GeneratorSession Open(string name, byte[] onnx, InferenceOptions options, int threads, Action<GeneratorSession> warmUp, ILogger logger)
     {
+        void OnTheCpu(string reason) => logger.LogWarning("CUDA is not usable for {Model} ({Reason}); running it on the CPU", name, reason);
         var unavailable = options.UseCuda ? CudaProvider.WhyUnavailable : null;
-        if (unavailable is not null) logger.LogWarning("CUDA is not usable for {Model} ({Reason}); running it on the CPU", name, unavailable);
+        if (unavailable is not null) OnTheCpu(unavailable);
         else if (options.UseCuda)
         {
             GeneratorSession? cuda = null;
@@ -51,17 +52,15 @@ public sealed class GeneratorSession : IDisposable
             {
                 using var cudaOptions = SessionOptionsFor(threads, options.AllowSpinning);
                 CudaProvider.Append(cudaOptions, options);
-                using var opening = new InferenceSessionHandoff(new InferenceSession(onnx, cudaOptions));
-                var opened = opening.Session;
+                var opened = new InferenceSession(onnx, cudaOptions);
                 cuda = new GeneratorSession(opened, Cuda, $"cuda:{options.CudaDeviceId}", options.PinnedBuffers ? PinnedAllocator(opened, options.CudaDeviceId, name, logger) : null);
-                opening.HandedOver();
                 warmUp(cuda);
                 return cuda;
             }
             catch (OnnxRuntimeException e)
             {
                 cuda?.Dispose();
-                logger.LogWarning("CUDA is not usable for {Model} ({Reason}); running it on the CPU", name, e.Message.Split('\n')[0]);
+                OnTheCpu(e.Message.Split('\n')[0]);
             }
         }
 
@@ -123,21 +122,6 @@ public sealed class GeneratorSession : IDisposable
         session.RunWithBinding(runOptions, bound.Binding);
         bound.Binding.SynchronizeBoundOutputs();
         bound.Output.GetTensorDataAsSpan<float>().CopyTo(output);
-    }
-
-    // Disposes a just-opened session unless it was handed over to the GeneratorSession that owns it from then on.
-    private sealed class InferenceSessionHandoff(InferenceSession session) : IDisposable
-    {
-        private bool handedOver;
-
-        public InferenceSession Session => session;
-
-        public void HandedOver() => handedOver = true;
-
-        public void Dispose()
-        {
-            if (!handedOver) session.Dispose();
-        }
     }
 
     private sealed class PinnedBatch : IDisposable

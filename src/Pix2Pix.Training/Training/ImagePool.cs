@@ -15,8 +15,6 @@ public sealed class ImagePool(int capacity) : IDisposable
 
     public int Capacity => capacity;
 
-    public int Count => images.Count;
-
     /// <summary>The images D is to see for <paramref name="fakes"/> (N × C × H × W, detached), in the same order; the
     /// caller's scope owns the result, the pool keeps copies of what it stores.</summary>
     public Tensor Query(Tensor fakes)

@@ -19,8 +19,8 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
 
     // The fast step (matrix-product convolutions, Adam in one pass over host memory, bfloat16 on AMX) is CPU tuning and
     // FusedAdam takes CPU tensors only: on a GPU the first-written step runs, on cuDNN's convolutions and TorchSharp's Adam.
-    private readonly TrainOptions train = (device ?? DeviceContext.Cpu).IsCuda ? options with { FastStep = false } : options;
-    private readonly bool fastStepLeftToTheCpu = (device ?? DeviceContext.Cpu).IsCuda && options.FastStep;
+    private readonly TrainOptions train = device?.IsCuda == true ? options with { FastStep = false } : options;
+    private readonly bool fastStepLeftToTheCpu = device?.IsCuda == true && options.FastStep;
 
     public TrainingOutcome Run(CancellationToken cancellation = default)
     {
