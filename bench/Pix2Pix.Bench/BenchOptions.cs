@@ -28,7 +28,7 @@ public sealed record BenchOptions(bool Quick, string Output, string? ServiceDll,
         string? Folder(string key) => Get(key) is { } path && !Directory.Exists(path) ? throw new UsageException($"--{key}: folder {path} not found") : Get(key);
         var sections = (Get("sections") ?? string.Join(',', AllSections)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (sections.Except(AllSections).FirstOrDefault() is { } unknown) throw new UsageException($"--sections: unknown section '{unknown}' (sections: {string.Join(", ", AllSections)})");
-        if (sections.Contains("service")) sections.Add("engines"); // the service is compared with the model's own time
+        if (sections.Contains("service")) sections.Add("engines"); // the service serves the models section 1 exports
         return new BenchOptions(quick, Path.GetFullPath(Get("out") ?? "docs/PERFORMANCE.md"), Existing("service"), Existing("hey"), Existing("png"), Existing("shipped"), Folder("calibration"), Folder("inputs"), sections);
     }
 }

@@ -10,9 +10,6 @@ namespace Pix2Pix.Bench;
 /// </summary>
 public sealed class EngineBench(Report report, string work, int rounds, int threads, double roofGflops, string? calibration, string? inputs)
 {
-    /// <summary>ORT's float32 ms/image at batch 1, per configuration: the "model's own time" the service is compared with.</summary>
-    public Dictionary<string, double> OrtMsPerImage { get; } = [];
-
     public void Engines(IReadOnlyList<GeneratorConfig> configs)
     {
         report.Heading("1. Inference engines: TorchSharp eager vs ONNX Runtime (CPU, float32)");
@@ -36,7 +33,6 @@ public sealed class EngineBench(Report report, string work, int rounds, int thre
                     () => { FinalizerFence.Enter(); using var _ = no_grad(); using var o = generator.forward(input); },
                     () => ort.Run(values, shape));
                 var (torchMs, ortMs) = (Measure.Median(times[0]) / batch, Measure.Median(times[1]) / batch);
-                if (batch == 1) OrtMsPerImage[config.Label] = ortMs;
                 rows.Add([config.Label, $"{batch}", F(gmacs, 2), F(torchMs), F(ortMs), $"{F(torchMs / ortMs, 2)}× ({Measure.RatioSpread(times[0], times[1])})",
                     F(2 * gmacs / (torchMs / 1000), 0), F(2 * gmacs / (ortMs / 1000), 0), $"{F(100 * 2 * gmacs / (ortMs / 1000) / roofGflops, 0)} %"]);
             }

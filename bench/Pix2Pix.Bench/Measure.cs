@@ -22,9 +22,11 @@ public static class Measure
     }
 
     /// <summary>How far the per-round ratios first/second strayed: the 10th and 90th percentiles, relative to their median.</summary>
-    public static string RatioSpread(IReadOnlyList<double> first, IReadOnlyList<double> second)
+    public static string RatioSpread(IReadOnlyList<double> first, IReadOnlyList<double> second) => Spread(first.Zip(second, (a, b) => a / b).ToArray());
+
+    /// <summary>How far <paramref name="ratios"/> strayed: their 10th and 90th percentiles, relative to their median.</summary>
+    public static string Spread(IReadOnlyList<double> ratios)
     {
-        var ratios = first.Zip(second, (a, b) => a / b).ToArray();
         var median = Median(ratios);
         return $"{Report.F(100 * (Percentile(ratios, 0.1) / median - 1), 0)}…+{Report.F(100 * (Percentile(ratios, 0.9) / median - 1), 0)} %";
     }

@@ -48,7 +48,7 @@ try
     var engines = new EngineBench(report, work, options.Rounds, threads, roof, options.Calibration, options.Inputs);
     if (options.Runs("engines")) engines.Engines(configs);
     if (options.Runs("precision")) engines.Precision(configs);
-    if (options.Runs("service")) ServiceSection(report, options, work, engines);
+    if (options.Runs("service")) ServiceSection(report, options, work, threads);
     if (options.Runs("training")) TrainingSection(report, options, threads);
     if (options.Runs("gpu")) GpuSection(report);
     report.Save(options.Output);
@@ -78,7 +78,7 @@ static double MachineSection(Report report, BenchOptions options, int threads)
     return roof;
 }
 
-static void ServiceSection(Report report, BenchOptions options, string work, EngineBench engines)
+static void ServiceSection(Report report, BenchOptions options, string work, int threads)
 {
     if (options.ServiceDll is null || options.Hey is null || options.Png is null)
     {
@@ -87,14 +87,14 @@ static void ServiceSection(Report report, BenchOptions options, string work, Eng
         return;
     }
 
-    var models = new List<(string, string, double)> { ("unet_256_ngf64", GeneratorConfig.Paper.Label, engines.OrtMsPerImage[GeneratorConfig.Paper.Label]) };
+    var models = new List<(string, string, int)> { ("unet_256_ngf64", GeneratorConfig.Paper.Label, GeneratorConfig.Paper.Side) };
     if (options.ShippedModel is not null)
     {
         File.Copy(options.ShippedModel, Path.Combine(work, "openmoji.onnx"));
-        models.Add(("openmoji", GeneratorConfig.Shipped.Label, engines.OrtMsPerImage[GeneratorConfig.Shipped.Label]));
+        models.Add(("openmoji", GeneratorConfig.Shipped.Label, GeneratorConfig.Shipped.Side));
     }
 
-    new ServiceBench(report, work, options.ServiceDll, options.Hey, options.Png, options.Requests).Run(models);
+    new ServiceBench(report, work, options.ServiceDll, options.Hey, options.Png, options.Requests, options.Quick ? 3 : 5, threads).Run(models);
 }
 
 static void TrainingSection(Report report, BenchOptions options, int threads)

@@ -7,15 +7,18 @@ namespace Pix2Pix.Bench;
 
 /// <summary>
 /// Section 3: the real service (its Release build, its own process, CPU) under `hey` on loopback at concurrency
-/// 1, 2, 4, 8 with a 256×256 PNG; throughput, p50 and p99 next to the model's own time from section 1.
+/// 1, 2, 4, 8 with a 256×256 PNG: throughput, p50 and p99 against the model's own time. The model alone (ONNX Runtime in
+/// this process, batch 1) and the service under load are measured in alternating rounds, so a ratio compares figures
+/// taken minutes apart on a machine whose speed drifts; each ratio is the median of its rounds, with their spread.
 /// </summary>
-public sealed class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests)
+public sealed class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests, int rounds, int threads)
 {
-    public void Run(IReadOnlyList<(string Name, string Label, double ModelMs)> models)
+    public void Run(IReadOnlyList<(string Name, string Label, int Side)> models)
     {
         report.Heading("3. Service overhead: POST /translate under load");
-        report.Line($"`hey -n {requests} -c C` against the service on loopback (one ONNX Runtime session per model, CPU), a 256×256 PNG sketch;");
-        report.Line("the model's own time is ONNX Runtime's batch-1 ms/image from section 1 (for the 128² model the service also scales 256² to 128² and back).");
+        report.Line($"`hey -c C` against the service on loopback (one ONNX Runtime session per model, CPU), a 256×256 PNG sketch, {requests} requests per");
+        report.Line($"concurrency in {rounds} rounds; before each round, the model's own time: ONNX Runtime's batch-1 ms/image in this process ({threads} threads) while the");
+        report.Line("service idles (for the 128² model the service also scales 256² to 128² and back). Ratios are the medians of the rounds' ratios (spread p10…p90).");
         report.Line("hey shares the machine's two cores with the service, so the ratios include the load generator's own CPU use.");
         report.Line();
         var port = FreePort();
@@ -27,18 +30,33 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
             var toReady = Stopwatch.GetElapsedTime(starting).TotalSeconds;
             var rows = new List<string[]>();
             var cold = new List<string>();
-            foreach (var (name, label, modelMs) in models)
+            foreach (var (name, label, side) in models)
             {
+                using var model = new OrtGenerator(Path.Combine(work, name + ".onnx"), threads);
+                var input = Enumerable.Range(0, 3 * side * side).Select(i => (i % 255) / 127.5f - 1f).ToArray();
+                long[] shape = [1, 3, side, side];
                 var url = $"http://127.0.0.1:{port}/translate?model={name}";
                 var first = Load(url, 20, 1);   // the first requests after ready, one at a time
                 Load(url, Math.Max(10, requests / 10), 2); // warm-up
+                var runs = Math.Clamp((int)(300 / Measure.Milliseconds(() => model.Run(input, shape))), 5, 40);
                 foreach (var concurrency in new[] { 1, 2, 4, 8 })
                 {
-                    var result = Load(url, requests, concurrency);
-                    if (concurrency == 1) cold.Add($"{label}: the first 20 requests' p50 {F(first.P50)} ms, {F(first.P50 / result.P50, 2)}× the warm p50 ({F(result.P50)} ms)");
-                    var ownThroughput = 1000 / modelMs;
-                    rows.Add([label, $"{concurrency}", $"{result.Requests}", F(result.Throughput), F(result.P50), F(result.P99), $"{result.Errors}",
-                        F(modelMs), $"{F(result.P50 / modelMs, 2)}×", $"{F(result.Throughput / ownThroughput, 2)}×"]);
+                    var modelMs = new List<double>();
+                    var loads = new List<LoadResult>();
+                    for (var round = 0; round < rounds; round++)
+                    {
+                        modelMs.Add(Measure.Median(Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input, shape))).ToArray()));
+                        loads.Add(Load(url, Math.Max(2 * concurrency, requests / rounds), concurrency));
+                    }
+
+                    var latencies = loads.SelectMany(l => l.Latencies).ToArray();
+                    var p50 = Measure.Percentile(latencies, 0.5);
+                    var latencyRatios = loads.Select((l, r) => l.P50 / modelMs[r]).ToArray();
+                    var throughputRatios = loads.Select((l, r) => l.Throughput * modelMs[r] / 1000).ToArray();
+                    if (concurrency == 1) cold.Add($"{label}: the first 20 requests' p50 {F(first.P50)} ms, {F(first.P50 / p50, 2)}× the warm p50 ({F(p50)} ms)");
+                    rows.Add([label, $"{concurrency}", $"{latencies.Length}", F(loads.Sum(l => l.Latencies.Length) / loads.Sum(l => l.Seconds)), F(p50),
+                        F(Measure.Percentile(latencies, 0.99)), $"{loads.Sum(l => l.Errors)}", F(Measure.Median(modelMs)),
+                        $"{F(Measure.Median(latencyRatios), 2)}× ({Measure.Spread(latencyRatios)})", $"{F(Measure.Median(throughputRatios), 2)}× ({Measure.Spread(throughputRatios)})"]);
                 }
             }
 
@@ -57,7 +75,12 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
         }
     }
 
-    private sealed record LoadResult(int Requests, double Throughput, double P50, double P99, int Errors);
+    private sealed record LoadResult(double[] Latencies, double Seconds, int Errors)
+    {
+        public double P50 => Measure.Percentile(Latencies, 0.5);
+
+        public double Throughput => Latencies.Length / Seconds;
+    }
 
     private LoadResult Load(string url, int n, int concurrency)
     {
@@ -73,8 +96,7 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
         var rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).Where(c => c.Length >= 8).ToArray();
         var latencies = rows.Select(c => double.Parse(c[0], CultureInfo.InvariantCulture) * 1000).ToArray();
         var end = rows.Max(c => double.Parse(c[7], CultureInfo.InvariantCulture) + double.Parse(c[0], CultureInfo.InvariantCulture));
-        var errors = rows.Count(c => c[6] != "200");
-        return new LoadResult(rows.Length, rows.Length / end, Measure.Percentile(latencies, 0.5), Measure.Percentile(latencies, 0.99), errors);
+        return new LoadResult(latencies, end, rows.Count(c => c[6] != "200"));
     }
 
     private Process Start(int port)

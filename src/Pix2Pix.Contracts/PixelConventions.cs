@@ -13,7 +13,7 @@ public static class PixelConventions
     public static void ToPlanar(Image<Rgb24> image, Span<float> destination, int channels = 3)
     {
         int width = image.Width, height = image.Height, plane = width * height;
-        if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), "channels must be 1 or 3");
+        CheckChannels(channels);
         if (destination.Length < channels * plane) throw new ArgumentException("destination is too small", nameof(destination));
         var pixels = new Rgb24[plane];
         image.CopyPixelDataTo(pixels);
@@ -43,7 +43,7 @@ public static class PixelConventions
     /// <summary>Turns C×H×W values in [-1, 1] back into an RGB image (one channel becomes grey).</summary>
     public static Image<Rgb24> FromPlanar(ReadOnlySpan<float> values, int channels, int width, int height)
     {
-        if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), "channels must be 1 or 3");
+        CheckChannels(channels);
         var plane = width * height;
         if (values.Length < channels * plane) throw new ArgumentException("too few values for the image size", nameof(values));
         var pixels = new Rgb24[plane];
@@ -59,12 +59,23 @@ public static class PixelConventions
 
     public static float ToValue(byte level) => level / 127.5f - 1f;
 
+    /// <summary>A level in [0, 255] that need not be whole (a resampled one) as a value in [-1, 1].</summary>
+    public static float ToValue(float level) => level / 127.5f - 1f;
+
     /// <summary>Rounds to the nearest level; values outside [-1, 1] are clamped.</summary>
     public static byte ToByte(float value)
     {
         var level = (value + 1f) * 127.5f;
         return (byte)Math.Clamp(MathF.Round(level), 0f, 255f);
     }
+
+    internal static void CheckChannels(int channels)
+    {
+        if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), "channels must be 1 or 3");
+    }
+
+    /// <summary>ITU-R 601 luma of levels that need not be whole.</summary>
+    internal static float Luminance(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
 
     // ITU-R 601 luma, as PIL's convert('L') computes it.
     private static byte Luminance(Rgb24 p) => (byte)((p.R * 299 + p.G * 587 + p.B * 114 + 500) / 1000);

@@ -139,11 +139,12 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
         using var output = translator.Translate(wide);
 
         // The service's steps by hand: fit without distortion (padded with the border's colour), translate, cut out, scale back.
-        var (canvas, content) = Pix2Pix.Contracts.Letterbox.Fit(wide, translator.NativeSize);
+        var canvas = new float[3 * 128 * 128];
+        var content = Pix2Pix.Contracts.Letterbox.Fit(wide, translator.NativeSize, canvas);
         Assert.Equal(new Rectangle(0, 48, 128, 32), content);
-        using (canvas)
-        using (var translated = translator.TranslateNative(canvas))
-        using (var expected = Pix2Pix.Contracts.Letterbox.Restore(translated, content, wide.Size()))
+        Assert.Equal(1f, canvas[0]);                                  // padded with the border's white
+        Assert.Equal(1f, canvas[2 * 128 * 128 + 127 * 128 + 127]);
+        using (var expected = Pix2Pix.Contracts.Letterbox.Restore(translator.TranslateNative(canvas), 3, 128, content, wide.Size()))
         {
             Assert.Equal((256, 64), (output.Width, output.Height));
             for (var y = 0; y < 64; y += 7)

@@ -25,24 +25,21 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
         var card = model.Card ?? throw new InvalidOperationException($"model '{model.Name}' cannot serve: {model.Error}");
         using var drawn = await pixels.DrawAsync((long)header.Width * header.Height, cancellation);
         using var arrival = model.Announce();
-        float[] input;
+        var input = new float[card.InputChannels * card.NativeSize * card.NativeSize];
         Rectangle content;
         using (var activity = Pix2PixTelemetry.Source.StartActivity("decode"))
         {
             activity?.SetTag("pix2pix.width", header.Width);
             activity?.SetTag("pix2pix.height", header.Height);
             using var image = await codec.DecodeAsync(png, cancellation);
-            var (canvas, region) = Letterbox.Fit(image, card.NativeSize);
-            using (canvas) input = PixelConventions.ToPlanar(canvas, card.InputChannels);
-            content = region;
+            content = Letterbox.Fit(image, card.NativeSize, input, card.InputChannels);
         }
 
         var output = await model.TranslateAsync(input, cancellation, arrival, counted: !warmUp);
 
         using (Pix2PixTelemetry.Source.StartActivity("encode"))
         {
-            using var translated = PixelConventions.FromPlanar(output, card.OutputChannels, card.NativeSize, card.NativeSize);
-            using var restored = Letterbox.Restore(translated, content, new Size(header.Width, header.Height));
+            using var restored = Letterbox.Restore(output, card.OutputChannels, card.NativeSize, content, new Size(header.Width, header.Height));
             var result = codec.Encode(restored);
             if (!warmUp) telemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("model", model.Name));
             return result;

@@ -12,11 +12,17 @@ public static class TensorImages
     public static Tensor FromImage(Image<Rgb24> image, int channels) =>
         tensor(PixelConventions.ToPlanar(image, channels), [1, channels, image.Height, image.Width]);
 
-    public static Image<Rgb24>[] ToImages(Tensor batch)
+    /// <summary>A batch's values as float32 on the CPU, N×C×H×W in order.</summary>
+    public static float[] ToValues(Tensor batch)
     {
         using var cpu = batch.detach().cpu().to_type(ScalarType.Float32).contiguous();
-        var (n, c, h, w) = ((int)cpu.shape[0], (int)cpu.shape[1], (int)cpu.shape[2], (int)cpu.shape[3]);
-        var values = cpu.data<float>().ToArray();
+        return cpu.data<float>().ToArray();
+    }
+
+    public static Image<Rgb24>[] ToImages(Tensor batch)
+    {
+        var (n, c, h, w) = ((int)batch.shape[0], (int)batch.shape[1], (int)batch.shape[2], (int)batch.shape[3]);
+        var values = ToValues(batch);
         var per = c * h * w;
         return Enumerable.Range(0, n).Select(i => PixelConventions.FromPlanar(values.AsSpan(i * per, per), c, w, h)).ToArray();
     }

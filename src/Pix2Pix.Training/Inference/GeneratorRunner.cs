@@ -38,10 +38,10 @@ public sealed class GeneratorRunner : ITranslator
         return generator.forward(device.Put(input));
     }
 
-    public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, native =>
+    public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, inputNc, values =>
     {
         using var scope = NewDisposeScope();
-        return TensorImages.ToImages(Forward(TensorImages.FromImage(native, inputNc)))[0];
+        return TensorImages.ToValues(Forward(tensor(values, [1, inputNc, NativeSize, NativeSize])));
     });
 
     public void Dispose() => generator.Dispose();

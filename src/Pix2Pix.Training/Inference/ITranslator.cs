@@ -12,16 +12,15 @@ public interface ITranslator : IDisposable
     Image<Rgb24> Translate(Image<Rgb24> input);
 
     /// <summary>
-    /// Runs <paramref name="translate"/> on the image letterboxed to <paramref name="nativeSize"/>² and brings the answer back
-    /// to the input's size: the service's <see cref="Letterbox"/>, so what is tested and scored is what is served.
+    /// Runs <paramref name="translate"/> (the generator: planar values in, planar values out) on the image letterboxed to
+    /// <paramref name="nativeSize"/>² and brings the answer back to the input's size: the service's <see cref="Letterbox"/>,
+    /// so what is tested and scored is what is served.
     /// </summary>
-    static Image<Rgb24> AtNativeSize(Image<Rgb24> input, int nativeSize, Func<Image<Rgb24>, Image<Rgb24>> translate)
+    static Image<Rgb24> AtNativeSize(Image<Rgb24> input, int nativeSize, int inputChannels, Func<float[], float[]> translate)
     {
-        var (canvas, content) = Letterbox.Fit(input, nativeSize);
-        using (canvas)
-        using (var translated = translate(canvas))
-        {
-            return Letterbox.Restore(translated, content, input.Size());
-        }
+        var values = new float[inputChannels * nativeSize * nativeSize];
+        var content = Letterbox.Fit(input, nativeSize, values, inputChannels);
+        var translated = translate(values);
+        return Letterbox.Restore(translated, translated.Length / (nativeSize * nativeSize), nativeSize, content, input.Size());
     }
 }

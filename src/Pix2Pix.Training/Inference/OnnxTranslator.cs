@@ -53,17 +53,16 @@ public sealed class OnnxTranslator : ITranslator
         }
     }
 
-    public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, TranslateNative);
+    public Image<Rgb24> Translate(Image<Rgb24> input) => ITranslator.AtNativeSize(input, NativeSize, Card.InputChannels, TranslateNative);
 
-    /// <summary>The generator alone, on an image of its native size.</summary>
-    public Image<Rgb24> TranslateNative(Image<Rgb24> native)
+    /// <summary>The generator alone: C×H×W values of its native size in, the same out.</summary>
+    public float[] TranslateNative(float[] values)
     {
         var size = NativeSize;
-        var values = PixelConventions.ToPlanar(native, Card.InputChannels);
         using var tensor = OrtValue.CreateTensorValueFromMemory(values, [1, Card.InputChannels, size, size]);
         using var options = new RunOptions();
         using var results = session.Run(options, [inputName], [tensor], session.OutputNames);
-        return PixelConventions.FromPlanar(results[0].GetTensorDataAsSpan<float>(), Card.OutputChannels, size, size);
+        return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     public void Dispose() => session.Dispose();
