@@ -22,6 +22,9 @@ internal sealed class ResampleAxis
 
     public int Taps { get; }
 
+    /// <summary>Whether the axis keeps its size: each pixel reads itself, with weight 1.</summary>
+    public bool IsIdentity { get; private init; }
+
     /// <summary>How many destination pixels the axis has.</summary>
     public int Length => first.Length;
 
@@ -34,7 +37,7 @@ internal sealed class ResampleAxis
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(source, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(destination, 1);
-        if (source == destination) return new ResampleAxis(1, [.. Enumerable.Range(0, destination)], [.. Enumerable.Repeat(1f, destination)]);
+        if (source == destination) return new ResampleAxis(1, [.. Enumerable.Range(0, destination)], [.. Enumerable.Repeat(1f, destination)]) { IsIdentity = true };
 
         var ratio = (double)source / destination;
         var widening = Math.Max(1, ratio);

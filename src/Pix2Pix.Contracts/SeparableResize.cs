@@ -27,6 +27,7 @@ internal static class SeparableResize
 
     // Rows shrink or keep their number: each destination row is blended from a sliding window of source rows, then resampled
     // along. Row r of the window lives in slot r mod taps: the window only moves down, so a row it drops is never read again.
+    // An axis that keeps its size is passed through.
     private static void DownFirst(Size source, Size destination, ResampleAxis columns, ResampleAxis rows, RowReader read, RowWriter write)
     {
         var taps = rows.Taps;
@@ -39,21 +40,34 @@ internal static class SeparableResize
         {
             for (var y = 0; y < destination.Height; y++)
             {
-                var weights = rows.WeightsOf(y);
                 var sum = blended.AsSpan(0, source.Width);
-                sum.Clear();
-                for (var k = 0; k < taps; k++)
+                if (rows.IsIdentity)
                 {
-                    if (weights[k] == 0) continue;
-                    var row = rows.FirstOf(y) + k;
-                    var slot = window.AsSpan(row % taps * source.Width, source.Width);
-                    if (held[row % taps] != row)
+                    read(y, sum);
+                }
+                else
+                {
+                    var weights = rows.WeightsOf(y);
+                    sum.Clear();
+                    for (var k = 0; k < taps; k++)
                     {
-                        read(row, slot);
-                        held[row % taps] = row;
-                    }
+                        if (weights[k] == 0) continue;
+                        var row = rows.FirstOf(y) + k;
+                        var slot = window.AsSpan(row % taps * source.Width, source.Width);
+                        if (held[row % taps] != row)
+                        {
+                            read(row, slot);
+                            held[row % taps] = row;
+                        }
 
-                    AddWeighted(slot, weights[k], sum);
+                        AddWeighted(slot, weights[k], sum);
+                    }
+                }
+
+                if (columns.IsIdentity)
+                {
+                    write(y, sum);
+                    continue;
                 }
 
                 Along(sum, columns, output.AsSpan(0, destination.Width));
