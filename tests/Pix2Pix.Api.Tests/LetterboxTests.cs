@@ -100,6 +100,29 @@ public class LetterboxTests
         Assert.InRange(worst, 0, 1);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(4096, 1)]
+    [InlineData(1, 300)]
+    [InlineData(3, 4096)]
+    [InlineData(129, 127)]
+    public void A_flat_picture_of_any_shape_stays_flat_both_ways(int width, int height)
+    {
+        var colour = new Rgb24(30, 140, 220);
+        using var image = new Image<Rgb24>(width, height, colour);
+        var values = new float[3 * 128 * 128];
+
+        var content = Letterbox.Fit(image, 128, values);
+        using var back = Letterbox.Restore(values, 3, 128, content, image.Size());
+
+        Assert.All(values.Take(128 * 128), v => Assert.Equal(PixelConventions.ToValue(colour.R), v, 4));
+        Assert.All(values.Skip(2 * 128 * 128), v => Assert.Equal(PixelConventions.ToValue(colour.B), v, 4));
+        for (var y = 0; y < height; y += Math.Max(1, height / 7))
+        {
+            for (var x = 0; x < width; x += Math.Max(1, width / 7)) Assert.Equal(colour, back[x, y]);
+        }
+    }
+
     [Fact]
     public void One_channel_goes_in_as_luminance_and_comes_back_grey()
     {
