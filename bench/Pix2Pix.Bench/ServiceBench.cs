@@ -54,7 +54,7 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
                     var latencyRatios = loads.Select((l, r) => l.P50 / modelMs[r]).ToArray();
                     var throughputRatios = loads.Select((l, r) => l.Throughput * modelMs[r] / 1000).ToArray();
                     if (concurrency == 1) cold.Add($"{label}: the first 20 requests' p50 {F(first.P50)} ms, {F(first.P50 / p50, 2)}× the warm p50 ({F(p50)} ms)");
-                    rows.Add([label, $"{concurrency}", $"{latencies.Length}", F(loads.Sum(l => l.Latencies.Length) / loads.Sum(l => l.Seconds)), F(p50),
+                    rows.Add([label, $"{concurrency}", $"{latencies.Length}", F(latencies.Length / loads.Sum(l => l.Seconds)), F(p50),
                         F(Measure.Percentile(latencies, 0.99)), $"{loads.Sum(l => l.Errors)}", F(Measure.Median(modelMs)),
                         $"{F(Measure.Median(latencyRatios), 2)}× ({Measure.Spread(latencyRatios)})", $"{F(Measure.Median(throughputRatios), 2)}× ({Measure.Spread(throughputRatios)})"]);
                 }

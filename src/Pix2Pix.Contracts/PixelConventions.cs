@@ -57,9 +57,7 @@ public static class PixelConventions
         return Image.LoadPixelData<Rgb24>(pixels, width, height);
     }
 
-    public static float ToValue(byte level) => level / 127.5f - 1f;
-
-    /// <summary>A level in [0, 255] that need not be whole (a resampled one) as a value in [-1, 1].</summary>
+    /// <summary>A level in [0, 255], a pixel's or a resampled one that need not be whole, as a value in [-1, 1].</summary>
     public static float ToValue(float level) => level / 127.5f - 1f;
 
     /// <summary>Rounds to the nearest level; values outside [-1, 1] are clamped.</summary>
