@@ -32,6 +32,10 @@ public sealed record ModelCard
     public bool Fp16Weights { get; init; }
     /// <summary>The graph computes in float16 (for GPUs); its input and output are float32 all the same.</summary>
     public bool Float16Compute { get; init; }
+    /// <summary>The model's licence and attribution (ONNX's standard <c>model_license</c> metadata), or null when the
+    /// exporter was given none. A model trained on licensed data carries its terms with it, e.g. CC BY-SA.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? License { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -40,25 +44,30 @@ public sealed record ModelCard
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> ToMetadata()
     {
-        [Keys.Format] = CardFormat,
-        [Keys.Architecture] = Architecture,
-        [Keys.Ngf] = Ngf.ToString(CultureInfo.InvariantCulture),
-        [Keys.Norm] = Norm,
-        [Keys.InputChannels] = InputChannels.ToString(CultureInfo.InvariantCulture),
-        [Keys.OutputChannels] = OutputChannels.ToString(CultureInfo.InvariantCulture),
-        [Keys.NativeSize] = NativeSize.ToString(CultureInfo.InvariantCulture),
-        [Keys.SizeMultiple] = SizeMultiple.ToString(CultureInfo.InvariantCulture),
-        [Keys.Direction] = Direction,
-        [Keys.ValueRange] = ValueRange,
-        [Keys.NormalizationAtTest] = NormalizationAtTest.ToString().ToLowerInvariant(),
-        [Keys.Dataset] = Dataset,
-        [Keys.Epoch] = Epoch,
-        [Keys.ExporterVersion] = ExporterVersion,
-        [Keys.Fp16Weights] = Fp16Weights ? "true" : "false",
-        [Keys.Float16Compute] = Float16Compute ? "true" : "false",
-    };
+        var metadata = new Dictionary<string, string>
+        {
+            [Keys.Format] = CardFormat,
+            [Keys.Architecture] = Architecture,
+            [Keys.Ngf] = Ngf.ToString(CultureInfo.InvariantCulture),
+            [Keys.Norm] = Norm,
+            [Keys.InputChannels] = InputChannels.ToString(CultureInfo.InvariantCulture),
+            [Keys.OutputChannels] = OutputChannels.ToString(CultureInfo.InvariantCulture),
+            [Keys.NativeSize] = NativeSize.ToString(CultureInfo.InvariantCulture),
+            [Keys.SizeMultiple] = SizeMultiple.ToString(CultureInfo.InvariantCulture),
+            [Keys.Direction] = Direction,
+            [Keys.ValueRange] = ValueRange,
+            [Keys.NormalizationAtTest] = NormalizationAtTest.ToString().ToLowerInvariant(),
+            [Keys.Dataset] = Dataset,
+            [Keys.Epoch] = Epoch,
+            [Keys.ExporterVersion] = ExporterVersion,
+            [Keys.Fp16Weights] = Fp16Weights ? "true" : "false",
+            [Keys.Float16Compute] = Float16Compute ? "true" : "false",
+        };
+        if (License is not null) metadata[Keys.License] = License;
+        return metadata;
+    }
 
     /// <summary>Reads a card back from metadata_props; a missing or malformed key is named in the exception.</summary>
     public static ModelCard FromMetadata(IReadOnlyDictionary<string, string> metadata)
@@ -88,6 +97,7 @@ public sealed record ModelCard
             ExporterVersion = Get(Keys.ExporterVersion),
             Fp16Weights = metadata.TryGetValue(Keys.Fp16Weights, out var fp16) && fp16 == "true",
             Float16Compute = metadata.TryGetValue(Keys.Float16Compute, out var half) && half == "true",
+            License = metadata.TryGetValue(Keys.License, out var license) && !string.IsNullOrWhiteSpace(license) ? license : null,
         };
     }
 
@@ -115,5 +125,7 @@ public sealed record ModelCard
         public const string ExporterVersion = "pix2pix.exporter_version";
         public const string Fp16Weights = "pix2pix.fp16_weights";
         public const string Float16Compute = "pix2pix.float16_compute";
+        /// <summary>ONNX's own optional key (onnx/docs/IR.md, "Optional Metadata"), which other tools read too.</summary>
+        public const string License = "model_license";
     }
 }

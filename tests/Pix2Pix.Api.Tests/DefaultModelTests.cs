@@ -27,7 +27,7 @@ public class DefaultModelTests : IClassFixture<DefaultModelTests.Service>
     }
 
     [Fact]
-    public async Task The_shipped_OpenMoji_model_is_served_with_its_card()
+    public async Task The_shipped_OpenMoji_model_is_served_with_its_card_and_its_licence()
     {
         using var models = JsonDocument.Parse(await service.Client.GetStringAsync("/models"));
 
@@ -35,7 +35,9 @@ public class DefaultModelTests : IClassFixture<DefaultModelTests.Service>
         var card = openmoji.GetProperty("card");
         Assert.Equal("unet_128", card.GetProperty("architecture").GetString());
         Assert.Equal(128, card.GetProperty("nativeSize").GetInt32());
-        Assert.Equal("openmoji128", card.GetProperty("dataset").GetString());
+        Assert.Equal("openmoji128-clean", card.GetProperty("dataset").GetString());
+        Assert.Contains("CC BY-SA 4.0", card.GetProperty("license").GetString());   // the attribution OpenMoji's licence asks for travels with the model
+        Assert.Contains("OpenMoji", card.GetProperty("license").GetString());
         Assert.True(new FileInfo(Path.Combine(ShippedModels.Folder, ShippedModels.Name + ".onnx")).Length <= 60_000_000);
         Assert.True(File.Exists(Path.Combine(ShippedModels.Folder, ShippedModels.Name + ".md")));
     }

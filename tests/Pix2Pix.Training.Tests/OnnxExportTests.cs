@@ -38,6 +38,37 @@ public class OnnxExportTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void A_licence_given_to_export_travels_in_the_model_as_onnx_model_license_and_in_its_card()
+    {
+        const string terms = "CC BY-SA 4.0; trained on OpenMoji (https://openmoji.org)";
+        var path = run.Temp["licensed/tiny.onnx"];
+
+        var result = Cli.Run(["export", "--output", path, "--license", terms, .. run.Checkpoint]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var session = OnnxSessions.Open(path);
+        Assert.Equal(terms, session.ModelMetadata.CustomMetadataMap["model_license"]);
+        Assert.Equal(terms, ModelCard.FromMetadata(session.ModelMetadata.CustomMetadataMap).License);
+        Assert.Contains("\"license\": \"CC BY-SA 4.0;", File.ReadAllText(run.Temp["licensed/tiny.json"]));
+    }
+
+    [Fact]
+    public void An_export_without_a_licence_has_none_in_its_card_and_a_blank_one_is_refused_before_anything_is_written()
+    {
+        var unlicensed = run.Temp["unlicensed/tiny.onnx"];
+        var blank = run.Temp["blank/tiny.onnx"];
+
+        var plain = Cli.Run(["export", "--output", unlicensed, .. run.Checkpoint]);
+        var refused = Cli.Run(["export", "--output", blank, "--license", "  ", .. run.Checkpoint]);
+
+        Assert.True(plain.ExitCode == 0, plain.Error);
+        Assert.DoesNotContain("license", File.ReadAllText(run.Temp["unlicensed/tiny.json"]));
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("--license is empty", refused.Error);
+        Assert.False(File.Exists(blank));
+    }
+
+    [Fact]
     public void A_ResNet_generator_trains_exports_and_runs_through_the_command_line_like_the_U_Net()
     {
         using var temp = new TempFolder();

@@ -16,20 +16,27 @@ internal static class ExportCommand
         var file = new Option<string>("--output") { Description = "the .onnx file to write (its card goes beside it as .json)", Required = true };
         var fp16 = new Option<bool>("--fp16_weights") { Description = "store weights as float16 (half the file; computation stays float32)" };
         var float16 = new Option<bool>("--float16") { Description = "compute in float16 (for GPUs' tensor cores; input and output stay float32; slower than float32 on a CPU)" };
+        var license = new Option<string?>("--license")
+        {
+            Description = "the model's licence and attribution, stored as ONNX's model_license metadata and in the card (a model trained on CC BY-SA data must carry it)",
+        };
         command.Options.Add(file);
         command.Options.Add(fp16);
         command.Options.Add(float16);
+        command.Options.Add(license);
         CommandAction.Set(command, error, result =>
         {
             var path = result.GetValue(file)!;
             if (!path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) throw new UserInputException($"--output {path} must end in .onnx");
+            var terms = result.GetValue(license);
+            if (terms is not null && string.IsNullOrWhiteSpace(terms)) throw new UserInputException("--license is empty: give the licence and attribution, or leave the option out");
             var clock = Stopwatch.StartNew();
             var record = RunRecord.Load(run.RunDirectory(result));
             var label = run.Epoch(result);
             var store = new CheckpointStore(run.RunDirectory(result));
             using var generator = store.LoadGenerator(record, label);
             // The card names the epoch itself, not "latest", which means another epoch after more training.
-            var card = Card(record, store.EpochOf(label), run.NormalizationAtTest(result), result.GetValue(fp16)) with { Float16Compute = result.GetValue(float16) };
+            var card = Card(record, store.EpochOf(label), run.NormalizationAtTest(result), result.GetValue(fp16)) with { Float16Compute = result.GetValue(float16), License = terms?.Trim() };
             GeneratorExporter.Write(generator, card, path);
             output.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB) and {ModelCard.CardPath(path)} in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;
