@@ -66,6 +66,48 @@ public class OpenMojiDatasetTests
     }
 
     [Fact]
+    public void Groups_keep_only_the_drawings_whose_target_is_in_one_of_them_by_group_or_subgroup_and_the_card_counts_the_rest()
+    {
+        using var temp = new TempFolder();
+        var heart = Circle(20, "none");
+        var package = FakePackage(temp, [
+            new("1F34E", Circle(12, "none"), Circle(12, "#D22F27"), Order: 1, Group: "food-drink", Subgroup: "food-fruit"),
+            new("2764", heart, Circle(20, "#D22F27"), Order: 2, Group: "smileys-emotion", Subgroup: "heart"),
+            new("1F49B", heart, Circle(20, "#FCEA2B"), Order: 3, Group: "smileys-emotion", Subgroup: "heart"),   // the heart's other colour
+            new("1F600", Circle(16, "none"), Circle(16, "#FCEA2B"), Order: 4, Group: "smileys-emotion", Subgroup: "face-smiling"),
+            new("1F697", Square("none"), Square("#D22F27"), Order: 5, Group: "travel-places", Subgroup: "transport-ground"),
+        ]);
+
+        var result = Cli.Run("prepare", "openmoji", "--package", package, "--size", "48", "--variants", "1", "--no_balance", "--groups", "food-drink, heart", "--out", temp["dataset"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var written = Directory.GetFiles(temp["dataset"], "*.png", SearchOption.AllDirectories).Select(p => Path.GetFileNameWithoutExtension(p)).Order().ToArray();
+        Assert.Equal(["1F34E", "2764"], written);
+        Assert.Contains("1 other colours of a shared drawing", result.Output);
+        Assert.Contains("2 drawings outside --groups", result.Output);
+        var card = File.ReadAllText(temp["dataset/DATASET.md"]);
+        Assert.Contains("--groups food-drink,heart", card);
+        Assert.Contains("- 2 drawings whose target is in none of OpenMoji's groups or subgroups food-drink, heart", card);
+    }
+
+    [Fact]
+    public void A_group_the_package_does_not_have_is_refused_with_the_groups_it_has_before_anything_is_written()
+    {
+        using var temp = new TempFolder();
+        var package = FakePackage(temp, [
+            new("1F34E", Circle(12, "none"), Circle(12, "#D22F27"), Group: "food-drink", Subgroup: "food-fruit"),
+            new("1F600", Circle(16, "none"), Circle(16, "#FCEA2B"), Group: "smileys-emotion", Subgroup: "face-smiling"),
+        ]);
+
+        var result = Cli.Run("prepare", "openmoji", "--package", package, "--groups", "food-drinks", "--out", temp["dataset"]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("no group or subgroup 'food-drinks' (its groups: food-drink, smileys-emotion;", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.False(Directory.Exists(temp["dataset"]) && Directory.EnumerateFiles(temp["dataset"], "*", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
     public void Training_drawings_get_aligned_variants_in_their_own_split_and_rarer_colours_get_more()
     {
         using var temp = new TempFolder();
@@ -202,7 +244,7 @@ public class OpenMojiDatasetTests
         Assert.Equal(ColourFamily.Grey, ColourNames.Dominant(Enumerable.Repeat(new Rgb24(0xD0, 0xCF, 0xCE), 50)).Family);
     }
 
-    private sealed record Emoji(string Name, string Black, string Colour, int? Order = null, bool SkinTone = false);
+    private sealed record Emoji(string Name, string Black, string Colour, int? Order = null, bool SkinTone = false, string Group = "", string Subgroup = "");
 
     private static string Circle(int radius, string fill) =>
         $"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72"><circle cx="36" cy="36" r="{radius}" fill="{fill}" stroke="#000000" stroke-width="3"/></svg>""";
@@ -244,6 +286,8 @@ public class OpenMojiDatasetTests
             ["order"] = e.Order is { } order ? order : "",
             ["skintone"] = e.SkinTone ? 1 : "",
             ["annotation"] = e.Name,
+            ["group"] = e.Group,
+            ["subgroups"] = e.Subgroup,
         });
         File.WriteAllText(Path.Combine(root, "data", "openmoji.json"), JsonSerializer.Serialize(catalogue));
         if (extraBlack is not null) File.WriteAllText(Path.Combine(root, "black", "svg", extraBlack + ".svg"), Circle(20, "none"));

@@ -23,14 +23,20 @@ internal static class PrepareCommand
         var target = new Option<string>("--out") { Description = "dataset folder to write (train/, val/, test/, DATASET.md)", Required = true };
         var variants = new Option<int>("--variants") { Description = "pairs per training drawing before balancing: the plain one and augmented ones (stroke width, scale, shift)", DefaultValueFactory = _ => new OpenMojiOptions().Variants };
         var noBalance = new Option<bool>("--no_balance") { Description = "the same number of variants for every colour (default: more for rarer colours)" };
-        foreach (var option in new Option[] { package, size, target, variants, noBalance }) command.Options.Add(option);
+        var groups = new Option<string?>("--groups")
+        {
+            Description = "keep only drawings of these OpenMoji groups or subgroups, comma-separated (e.g. food-drink,animals-nature,sky-weather,heart; default: all)",
+        };
+        foreach (var option in new Option[] { package, size, target, variants, noBalance, groups }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
             var source = OpenMojiPackage.Open(result.GetValue(package)!);
             output.WriteLine($"OpenMoji {source.Version}: {source.Emoji.Count} emoji with both versions");
-            var options = new OpenMojiOptions(result.GetValue(size), result.GetValue(variants), !result.GetValue(noBalance));
+            var kept = result.GetValue(groups)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (kept is { Length: 0 }) throw new UserInputException("--groups is empty: name OpenMoji groups or subgroups, or leave the option out");
+            var options = new OpenMojiOptions(result.GetValue(size), result.GetValue(variants), !result.GetValue(noBalance), kept);
             var report = OpenMojiDataset.Prepare(source, options, result.GetValue(target)!, output);
-            output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}");
+            output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}{(kept is null ? "" : $", {report.OutsideGroups} drawings outside --groups")}");
             output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Empty} empty, {report.Identical} identical, {report.Unreadable} unreadable");
             return 0;
         });

@@ -9,7 +9,9 @@ namespace Pix2Pix.Training.Data;
 /// <summary>How `prepare openmoji` builds its pairs.</summary>
 /// <param name="Variants">Pairs per training drawing before balancing: the plain rendering and Variants − 1 augmented ones.</param>
 /// <param name="Balance">Give drawings of rare colours more variants (up to <see cref="MaxBalance"/>× as many).</param>
-public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Balance = true)
+/// <param name="Groups">Keep only the drawings whose emoji is in one of these OpenMoji groups or subgroups (e.g. food-drink,
+/// sky-weather); null or empty keeps every drawing.</param>
+public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Balance = true, IReadOnlyList<string>? Groups = null)
 {
     /// <summary>A drawing shared by more emoji than this (skin tones aside) says nothing of its colours: the flag outlines.</summary>
     public const int MaxSharedDrawing = 16;
@@ -23,6 +25,20 @@ public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Bala
         if (Size < 8) throw new UserInputException("--size must be at least 8");
         if (Variants is < 1 or > 32) throw new UserInputException("--variants must be between 1 and 32");
     }
+
+    /// <summary>Refuses a group or subgroup the package does not have, naming its groups (a typo would otherwise keep nothing).</summary>
+    public void ValidateGroups(OpenMojiPackage package)
+    {
+        if (Groups is not { Count: > 0 }) return;
+        var known = package.Emoji.SelectMany(e => new[] { e.Group, e.Subgroup }).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
+        var unknown = Groups.Where(g => !known.Contains(g)).ToArray();
+        if (unknown.Length == 0) return;
+        var groups = package.Emoji.Select(e => e.Group).Where(g => g.Length > 0).Distinct().Order(StringComparer.Ordinal);
+        throw new UserInputException($"--groups: the package has no group or subgroup '{string.Join("', '", unknown)}' (its groups: {string.Join(", ", groups)}; subgroups are in its data/openmoji.json)");
+    }
+
+    /// <summary>Whether a drawing whose target is <paramref name="item"/> is kept.</summary>
+    public bool Keeps(OpenMojiPackage.Item item) => Groups is not { Count: > 0 } || Groups.Any(item.IsIn);
 }
 
 /// <summary>
@@ -31,7 +47,8 @@ public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Bala
 /// with the same lines (skin tones, flags, a heart in a dozen colours); one drawing with several colours would teach a
 /// model to paint their average, so each distinct drawing keeps one target: among the emoji without a skin-tone
 /// modifier, the one first in Unicode's order. Training drawings get augmented variants (stroke width, scale, shift,
-/// the same for both halves) and, with balancing, rarer colours get more of them.
+/// the same for both halves) and, with balancing, rarer colours get more of them. Optionally only the drawings of some of
+/// OpenMoji's groups are kept (the target decides, after one target per drawing is chosen).
 /// </summary>
 public static class OpenMojiDataset
 {
@@ -44,6 +61,8 @@ public static class OpenMojiDataset
         public int OtherColoursDropped { get; init; }
         public int AmbiguousDrawings { get; init; }
         public int AmbiguousFiles { get; init; }
+        /// <summary>Drawings left out because their target is in none of <see cref="OpenMojiOptions.Groups"/>.</summary>
+        public int OutsideGroups { get; init; }
         public IReadOnlyDictionary<ColourFamily, (int Drawings, int Pairs)> TrainingColours { get; init; } = new Dictionary<ColourFamily, (int, int)>();
     }
 
@@ -52,6 +71,7 @@ public static class OpenMojiDataset
     public static Report Prepare(OpenMojiPackage package, OpenMojiOptions options, string output, TextWriter? progress = null)
     {
         options.Validate();
+        options.ValidateGroups(package);
         var pairs = new SplitWriter(output);
         int empty = 0, identical = 0, unreadable = 0, done = 0;
 
@@ -68,7 +88,7 @@ public static class OpenMojiDataset
 
         // 2. One target per drawing.
         var groups = drawings.GroupBy(d => d.Key).ToArray();
-        int skinTone = 0, otherColours = 0, ambiguous = 0, ambiguousFiles = 0;
+        int skinTone = 0, otherColours = 0, ambiguous = 0, ambiguousFiles = 0, outside = 0;
         var chosen = new List<OpenMojiPackage.Item>();
         foreach (var group in groups)
         {
@@ -83,6 +103,12 @@ public static class OpenMojiDataset
             }
 
             var pick = candidates.OrderBy(m => m.Order).ThenBy(m => m.Name, StringComparer.Ordinal).First();
+            if (!options.Keeps(pick))
+            {
+                outside++;
+                continue;
+            }
+
             skinTone += members.Count(m => m.SkinTone && m != pick);
             otherColours += members.Count(m => !m.SkinTone && m != pick);
             chosen.Add(pick);
@@ -133,6 +159,7 @@ public static class OpenMojiDataset
             OtherColoursDropped = otherColours,
             AmbiguousDrawings = ambiguous,
             AmbiguousFiles = ambiguousFiles,
+            OutsideGroups = outside,
             TrainingColours = written,
         };
         File.WriteAllText(Path.Combine(output, "DATASET.md"), OpenMojiDatasetCard.Describe(report, options));

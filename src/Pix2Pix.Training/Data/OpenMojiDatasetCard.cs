@@ -11,7 +11,8 @@ internal static class OpenMojiDatasetCard
         text.AppendLine("# OpenMoji sketch → picture");
         text.AppendLine();
         text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {options.Size}×{options.Size} from the");
-        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}).");
+        var groups = options.Groups is { Count: > 0 } kept ? $", --groups {string.Join(',', kept)}" : "";
+        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}{groups}).");
         text.AppendLine();
         SplitWriter.AppendTable(text, report.PerSplit);
         text.AppendLine();
@@ -25,6 +26,11 @@ internal static class OpenMojiDatasetCard
         text.AppendLine($"- {report.SkinToneDropped} skin-tone variants (the drawing keeps its default, yellow, version);");
         text.AppendLine($"- {report.OtherColoursDropped} other emoji that repeat a drawing in other colours (the heart outline keeps the red heart);");
         text.AppendLine($"- {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing} emoji (the flag outlines): their lines say nothing of their colours.");
+        if (options.Groups is { Count: > 0 } wanted)
+        {
+            text.AppendLine($"- {report.OutsideGroups} drawings whose target is in none of OpenMoji's groups or subgroups {string.Join(", ", wanted)}: only those are kept.");
+        }
+
         text.AppendLine();
         text.AppendLine($"Also skipped: {report.Empty} with an empty drawing, {report.Identical} whose drawing equals its colour version, {report.Unreadable} that could not be rendered, {report.Unpaired} without a partner.");
         text.AppendLine("The split is 90/5/5 by a SHA-256 hash of each kept emoji's file name, so it never changes, and all variants of a drawing");

@@ -13,7 +13,14 @@ public sealed class OpenMojiPackage
 {
     /// <param name="Order">Unicode's emoji order (OpenMoji's own extras, which have none, come last).</param>
     /// <param name="SkinTone">Whether the emoji carries a skin-tone modifier.</param>
-    public sealed record Item(string Name, string LineDrawing, string Colour, int Order = int.MaxValue, bool SkinTone = false, string Annotation = "");
+    /// <param name="Group">OpenMoji's group (e.g. food-drink), empty when the catalogue has none.</param>
+    /// <param name="Subgroup">OpenMoji's subgroup within it (e.g. food-fruit), empty when the catalogue has none.</param>
+    public sealed record Item(string Name, string LineDrawing, string Colour, int Order = int.MaxValue, bool SkinTone = false, string Annotation = "",
+        string Group = "", string Subgroup = "")
+    {
+        /// <summary>Whether <paramref name="name"/> is this emoji's group or subgroup.</summary>
+        public bool IsIn(string name) => name == Group || name == Subgroup;
+    }
 
     private OpenMojiPackage(string version, IReadOnlyList<Item> emoji, int unpaired)
     {
@@ -38,7 +45,7 @@ public sealed class OpenMojiPackage
         var version = files.TryGetValue("package.json", out var manifest) ? Version0(manifest) : "unknown";
         var catalogue = files.TryGetValue("data/openmoji.json", out var data) ? Catalogue(data, path) : [];
         var items = names.Select(n => catalogue.TryGetValue(n, out var entry)
-            ? new Item(n, black[n], colour[n], entry.Order, entry.SkinTone, entry.Annotation)
+            ? new Item(n, black[n], colour[n], entry.Order, entry.SkinTone, entry.Annotation, entry.Group, entry.Subgroup)
             : new Item(n, black[n], colour[n])).ToArray();
         return new OpenMojiPackage(version, items, black.Count + colour.Count - 2 * names.Length);
     }
@@ -47,19 +54,18 @@ public sealed class OpenMojiPackage
         files.Where(f => f.Key.StartsWith(folder, StringComparison.Ordinal) && f.Key.EndsWith(".svg", StringComparison.OrdinalIgnoreCase) && !f.Key[folder.Length..].Contains('/'))
             .ToDictionary(f => Path.GetFileNameWithoutExtension(f.Key), f => f.Value);
 
-    private static Dictionary<string, (int Order, bool SkinTone, string Annotation)> Catalogue(string json, string path)
+    private static Dictionary<string, (int Order, bool SkinTone, string Annotation, string Group, string Subgroup)> Catalogue(string json, string path)
     {
         try
         {
             using var document = JsonDocument.Parse(json);
-            var entries = new Dictionary<string, (int, bool, string)>(StringComparer.Ordinal);
+            var entries = new Dictionary<string, (int, bool, string, string, string)>(StringComparer.Ordinal);
             foreach (var emoji in document.RootElement.EnumerateArray())
             {
                 if (!emoji.TryGetProperty("hexcode", out var hexcode) || hexcode.GetString() is not { } name) continue;
                 var order = emoji.TryGetProperty("order", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetInt32() : int.MaxValue;
                 var skinTone = emoji.TryGetProperty("skintone", out var tone) && (tone.ValueKind == JsonValueKind.Number || tone.GetString() is { Length: > 0 });
-                var annotation = emoji.TryGetProperty("annotation", out var a) ? a.GetString() ?? "" : "";
-                entries[name] = (order, skinTone, annotation);
+                entries[name] = (order, skinTone, Text(emoji, "annotation"), Text(emoji, "group"), Text(emoji, "subgroups"));
             }
 
             return entries;
@@ -69,6 +75,9 @@ public sealed class OpenMojiPackage
             throw new UserInputException($"{path}: data/openmoji.json is not OpenMoji's emoji list ({e.Message})", e);
         }
     }
+
+    private static string Text(JsonElement emoji, string property) =>
+        emoji.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
 
     private static string Version0(string manifest)
     {
