@@ -76,6 +76,8 @@ public class OpenMojiDatasetTests
             new("1F49B", heart, Circle(20, "#FCEA2B"), Order: 3, Group: "smileys-emotion", Subgroup: "heart"),   // the heart's other colour
             new("1F600", Circle(16, "none"), Circle(16, "#FCEA2B"), Order: 4, Group: "smileys-emotion", Subgroup: "face-smiling"),
             new("1F697", Square("none"), Square("#D22F27"), Order: 5, Group: "travel-places", Subgroup: "transport-ground"),
+            new("1F44B", Circle(8, "none"), Circle(8, "#FCEA2B"), Order: 6, Group: "people-body", Subgroup: "hand-fingers-open"),
+            new("1F44B-1F3FB", Circle(8, "none"), Circle(8, "#FADCBC"), Order: 7, SkinTone: true, Group: "people-body", Subgroup: "hand-fingers-open"),
         ]);
 
         var result = Cli.Run("prepare", "openmoji", "--package", package, "--size", "48", "--variants", "1", "--no_balance", "--groups", "food-drink, heart", "--out", temp["dataset"]);
@@ -83,11 +85,11 @@ public class OpenMojiDatasetTests
         Assert.True(result.ExitCode == 0, result.Error);
         var written = Directory.GetFiles(temp["dataset"], "*.png", SearchOption.AllDirectories).Select(p => Path.GetFileNameWithoutExtension(p)).Order().ToArray();
         Assert.Equal(["1F34E", "2764"], written);
-        Assert.Contains("1 other colours of a shared drawing", result.Output);
-        Assert.Contains("2 drawings outside --groups", result.Output);
+        // Every emoji is accounted for once: 2 kept, the yellow heart and the hand's skin tone by the one-target rule, 3 drawings by the groups.
+        Assert.Contains("left out 1 skin-tone variants, 1 other colours of a shared drawing, 0 emoji of 0 drawings shared by more than 16, 3 drawings outside --groups", result.Output);
         var card = File.ReadAllText(temp["dataset/DATASET.md"]);
         Assert.Contains("--groups food-drink,heart", card);
-        Assert.Contains("- 2 drawings whose target is in none of OpenMoji's groups or subgroups food-drink, heart", card);
+        Assert.Contains("- 3 drawings whose target is in none of OpenMoji's groups or subgroups food-drink, heart", card);
     }
 
     [Fact]
@@ -105,6 +107,12 @@ public class OpenMojiDatasetTests
         Assert.Contains("no group or subgroup 'food-drinks' (its groups: food-drink, smileys-emotion;", result.Error);
         Assert.DoesNotContain("   at ", result.Error);
         Assert.False(Directory.Exists(temp["dataset"]) && Directory.EnumerateFiles(temp["dataset"], "*", SearchOption.AllDirectories).Any());
+
+        File.Delete(Path.Combine(package, "package", "data", "openmoji.json"));   // a package without its catalogue has no groups at all
+        var uncatalogued = Cli.Run("prepare", "openmoji", "--package", package, "--groups", "food-drink", "--out", temp["dataset"]);
+
+        Assert.NotEqual(0, uncatalogued.ExitCode);
+        Assert.Contains("--groups: the package has no data/openmoji.json", uncatalogued.Error);
     }
 
     [Fact]

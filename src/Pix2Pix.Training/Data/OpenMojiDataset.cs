@@ -31,6 +31,7 @@ public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Bala
     {
         if (Groups is not { Count: > 0 }) return;
         var known = package.Emoji.SelectMany(e => new[] { e.Group, e.Subgroup }).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
+        if (known.Count == 0) throw new UserInputException("--groups: the package has no data/openmoji.json naming its emoji's groups, so nothing can be kept by group");
         var unknown = Groups.Where(g => !known.Contains(g)).ToArray();
         if (unknown.Length == 0) return;
         var groups = package.Emoji.Select(e => e.Group).Where(g => g.Length > 0).Distinct().Order(StringComparer.Ordinal);
@@ -103,15 +104,10 @@ public static class OpenMojiDataset
             }
 
             var pick = candidates.OrderBy(m => m.Order).ThenBy(m => m.Name, StringComparer.Ordinal).First();
-            if (!options.Keeps(pick))
-            {
-                outside++;
-                continue;
-            }
-
             skinTone += members.Count(m => m.SkinTone && m != pick);
             otherColours += members.Count(m => !m.SkinTone && m != pick);
-            chosen.Add(pick);
+            if (options.Keeps(pick)) chosen.Add(pick);
+            else outside++;
         }
 
         // 3. Every kept drawing plain, in its split; the training ones also with their colour family, for balancing.

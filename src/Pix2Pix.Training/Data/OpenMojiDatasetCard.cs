@@ -28,7 +28,7 @@ internal static class OpenMojiDatasetCard
         text.AppendLine($"- {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing} emoji (the flag outlines): their lines say nothing of their colours.");
         if (options.Groups is { Count: > 0 } wanted)
         {
-            text.AppendLine($"- {report.OutsideGroups} drawings whose target is in none of OpenMoji's groups or subgroups {string.Join(", ", wanted)}: only those are kept.");
+            text.AppendLine($"- {report.OutsideGroups} drawings whose target is in none of OpenMoji's groups or subgroups {string.Join(", ", wanted)} (only drawings in those are kept).");
         }
 
         text.AppendLine();

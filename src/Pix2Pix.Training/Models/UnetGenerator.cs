@@ -8,8 +8,8 @@ namespace Pix2Pix.Training.Models;
 
 /// <summary>
 /// The pix2pix generator: a U-Net of <c>downsamplings</c> levels built from the innermost block outwards
-/// (channels ngf, 2ngf, 4ngf, 8ngf, then 8ngf down to the 1×1 bottleneck), dropout on the three 8ngf blocks
-/// around the innermost one.
+/// (channels ngf, 2ngf, 4ngf, 8ngf, then 8ngf down to the 1×1 bottleneck), dropout on the 8ngf blocks
+/// around the innermost one (downsamplings − 5 of them: three in unet_256, two in unet_128).
 /// </summary>
 public sealed class UnetGenerator : GeneratorNetwork
 {
