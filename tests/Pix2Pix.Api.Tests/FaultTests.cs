@@ -128,14 +128,16 @@ public class FaultTests
     {
         await using var batcher = new TinyBatcher(new InferenceOptions { UseCuda = false, SessionsPerModel = 1, MaxBatchSize = 1, QueueCapacity = 100 });
         var computed = 0L;
+        using var leaving = new CancellationTokenSource();
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) => { if (instrument.Name == "pix2pix.batch.size" && instrument.Meter.Scope == batcher.Meters) l.EnableMeasurementEvents(instrument); };
-        listener.SetMeasurementEventCallback<int>((_, size, _, _) => Interlocked.Add(ref computed, size));
+        // The clients leave at the latest when the first batch is done, while 29 kept requests are still ahead of theirs,
+        // even if this thread stalls before its own Cancel below (a loaded machine could otherwise compute them all first).
+        listener.SetMeasurementEventCallback<int>((_, size, _, _) => { Interlocked.Add(ref computed, size); leaving.Cancel(); });
         listener.Start();
         var input = new float[3 * 128 * 128];
 
         var kept = Enumerable.Range(0, 30).Select(_ => batcher.Queue.TranslateAsync(input, CancellationToken.None)).ToArray();
-        using var leaving = new CancellationTokenSource();
         var abandoned = Enumerable.Range(0, 10).Select(_ => batcher.Queue.TranslateAsync(input, leaving.Token)).ToArray();
         leaving.Cancel();
         await Task.WhenAll(kept);
