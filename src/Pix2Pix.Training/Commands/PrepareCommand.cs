@@ -36,7 +36,7 @@ internal static class PrepareCommand
             if (kept is { Length: 0 }) throw new UserInputException("--groups is empty: name OpenMoji groups or subgroups, or leave the option out");
             var options = new OpenMojiOptions(result.GetValue(size), result.GetValue(variants), !result.GetValue(noBalance), kept);
             var report = OpenMojiDataset.Prepare(source, options, result.GetValue(target)!, output);
-            output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}{(kept is null ? "" : $", {report.OutsideGroups} drawings outside --groups")}");
+            output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}{(options.FiltersByGroup ? $", {report.OutsideGroups} drawings outside --groups" : "")}");
             output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Empty} empty, {report.Identical} identical, {report.Unreadable} unreadable");
             return 0;
         });

@@ -26,20 +26,23 @@ public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Bala
         if (Variants is < 1 or > 32) throw new UserInputException("--variants must be between 1 and 32");
     }
 
+    /// <summary>Whether only some of OpenMoji's groups are kept (<see cref="Groups"/> names at least one).</summary>
+    public bool FiltersByGroup => Groups is { Count: > 0 };
+
     /// <summary>Refuses a group or subgroup the package does not have, naming its groups (a typo would otherwise keep nothing).</summary>
     public void ValidateGroups(OpenMojiPackage package)
     {
-        if (Groups is not { Count: > 0 }) return;
+        if (!FiltersByGroup) return;
         var known = package.Emoji.SelectMany(e => new[] { e.Group, e.Subgroup }).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
         if (known.Count == 0) throw new UserInputException("--groups: the package has no data/openmoji.json naming its emoji's groups, so nothing can be kept by group");
-        var unknown = Groups.Where(g => !known.Contains(g)).ToArray();
+        var unknown = Groups!.Where(g => !known.Contains(g)).ToArray();
         if (unknown.Length == 0) return;
         var groups = package.Emoji.Select(e => e.Group).Where(g => g.Length > 0).Distinct().Order(StringComparer.Ordinal);
         throw new UserInputException($"--groups: the package has no group or subgroup '{string.Join("', '", unknown)}' (its groups: {string.Join(", ", groups)}; subgroups are in its data/openmoji.json)");
     }
 
     /// <summary>Whether a drawing whose target is <paramref name="item"/> is kept.</summary>
-    public bool Keeps(OpenMojiPackage.Item item) => Groups is not { Count: > 0 } || Groups.Any(item.IsIn);
+    public bool Keeps(OpenMojiPackage.Item item) => !FiltersByGroup || Groups!.Any(item.IsIn);
 }
 
 /// <summary>

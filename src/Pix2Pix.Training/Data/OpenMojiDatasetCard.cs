@@ -11,7 +11,7 @@ internal static class OpenMojiDatasetCard
         text.AppendLine("# OpenMoji sketch → picture");
         text.AppendLine();
         text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {options.Size}×{options.Size} from the");
-        var groups = options.Groups is { Count: > 0 } kept ? $", --groups {string.Join(',', kept)}" : "";
+        var groups = options.FiltersByGroup ? $", --groups {string.Join(',', options.Groups!)}" : "";
         text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}{groups}).");
         text.AppendLine();
         SplitWriter.AppendTable(text, report.PerSplit);
@@ -26,9 +26,9 @@ internal static class OpenMojiDatasetCard
         text.AppendLine($"- {report.SkinToneDropped} skin-tone variants (the drawing keeps its default, yellow, version);");
         text.AppendLine($"- {report.OtherColoursDropped} other emoji that repeat a drawing in other colours (the heart outline keeps the red heart);");
         text.AppendLine($"- {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing} emoji (the flag outlines): their lines say nothing of their colours.");
-        if (options.Groups is { Count: > 0 } wanted)
+        if (options.FiltersByGroup)
         {
-            text.AppendLine($"- {report.OutsideGroups} drawings whose target is in none of OpenMoji's groups or subgroups {string.Join(", ", wanted)} (only drawings in those are kept).");
+            text.AppendLine($"- {report.OutsideGroups} drawings whose target is in none of OpenMoji's groups or subgroups {string.Join(", ", options.Groups!)} (only drawings in those are kept).");
         }
 
         text.AppendLine();
