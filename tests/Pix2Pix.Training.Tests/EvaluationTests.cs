@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pix2Pix.Contracts;
 using Pix2Pix.Training.Evaluation;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -177,14 +178,35 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("red-box", result.Output);
         Assert.Contains("expected blue", result.Output);
-        Assert.Matches(@"[0-2] of 2 sketches in their colour", result.Output);
+        // The two sketches are the same drawing, so the model paints them alike: one colour, and one of them right at most.
+        Assert.Matches(@"[01] of 2 sketches in their colour, painted in 1 colour \(one colour for every sketch would get 1: red\)", result.Output);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Temp["evaluation"], "tiny", "evaluate_test_latest", "sketch_colours.json")));
         Assert.Equal(2, json.RootElement.GetProperty("sketches").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("colours_used").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("one_colour_baseline").GetProperty("in_their_colour").GetInt32());
 
         File.Copy(Path.Combine(folder, "red-box.png"), Path.Combine(folder, "box.png"));
         var unnamed = Cli.Run(["evaluate", "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"], "--sketches", folder, .. run.Checkpoint]);
         Assert.Equal(2, unnamed.ExitCode);
         Assert.Contains("box.png: a sketch's name starts with its colour", unnamed.Error);
+    }
+
+    [Fact]
+    public void The_one_colour_baseline_is_what_painting_every_sketch_in_the_most_expected_colour_would_score()
+    {
+        static SketchColour Sketch(ColourFamily expected, ColourFamily got) => new($"{expected}-x", expected, got, 1);
+        SketchColour[] yellowEverywhere =
+        [
+            .. Enumerable.Repeat(Sketch(ColourFamily.Red, ColourFamily.Yellow), 6),
+            .. Enumerable.Repeat(Sketch(ColourFamily.Yellow, ColourFamily.Yellow), 5),
+            .. Enumerable.Repeat(Sketch(ColourFamily.Green, ColourFamily.Yellow), 5),
+            .. Enumerable.Repeat(Sketch(ColourFamily.Blue, ColourFamily.Yellow), 3),
+        ];
+
+        Assert.Equal((ColourFamily.Red, 6), SketchColourCheck.OneColourBaseline(yellowEverywhere));
+        Assert.Equal(1, SketchColourCheck.ColoursUsed(yellowEverywhere));
+        Assert.Equal((ColourFamily.Red, 1), SketchColourCheck.OneColourBaseline([Sketch(ColourFamily.Blue, ColourFamily.Red), Sketch(ColourFamily.Red, ColourFamily.Red)]));   // a tie: the first family
+        Assert.Equal(2, SketchColourCheck.ColoursUsed([Sketch(ColourFamily.Blue, ColourFamily.Blue), Sketch(ColourFamily.Red, ColourFamily.Red)]));
     }
 
     [Fact]

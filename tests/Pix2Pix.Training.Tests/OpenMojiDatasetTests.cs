@@ -116,6 +116,53 @@ public class OpenMojiDatasetTests
     }
 
     [Fact]
+    public void Favoured_groups_training_drawings_get_that_many_times_the_pairs_and_every_other_drawing_stays()
+    {
+        using var temp = new TempFolder();
+        var names = Enumerable.Range(0x1F300, 200).Select(i => $"{i:X}").Where(n => DatasetSplit.Of(n) == "train").Take(3).ToArray();
+        var package = FakePackage(temp, [
+            new(names[0], Circle(12, "none"), Circle(12, "#D22F27"), Order: 1, Group: "food-drink", Subgroup: "food-fruit"),
+            new(names[1], Circle(20, "none"), Circle(20, "#D22F27"), Order: 2, Group: "smileys-emotion", Subgroup: "heart"),
+            new(names[2], Circle(16, "none"), Circle(16, "#FCEA2B"), Order: 3, Group: "smileys-emotion", Subgroup: "face-smiling"),
+        ]);
+
+        var result = Cli.Run("prepare", "openmoji", "--package", package, "--size", "48", "--variants", "2", "--no_balance", "--favour", "food-drink,heart", "--favour_weight", "3", "--out", temp["dataset"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var train = Directory.GetFiles(temp["dataset/train"], "*.png").Select(Path.GetFileNameWithoutExtension).ToArray();
+        Assert.Equal(6, train.Count(n => n!.StartsWith(names[0], StringComparison.Ordinal)));   // 2 × 3, by group
+        Assert.Equal(6, train.Count(n => n!.StartsWith(names[1], StringComparison.Ordinal)));   // 2 × 3, by subgroup
+        Assert.Equal(2, train.Count(n => n!.StartsWith(names[2], StringComparison.Ordinal)));   // not favoured, still there
+        Assert.Equal(6, train.Where(n => n!.StartsWith(names[0], StringComparison.Ordinal)).Distinct().Count());
+        Assert.Contains("favoured: 2 training drawings with 12 pairs (3× as many each)", result.Output);
+        var card = File.ReadAllText(temp["dataset/DATASET.md"]);
+        Assert.Contains("--favour food-drink,heart --favour_weight 3", card);
+        Assert.Contains("Favoured: the 2 training drawings in OpenMoji's groups or subgroups food-drink, heart get 3× as many", card);
+        Assert.Contains("| red | 2 | 12 |", card);
+    }
+
+    [Theory]
+    [InlineData("--favour food-drinks", "--favour: the package has no group or subgroup 'food-drinks' (its groups: food-drink, smileys-emotion;")]
+    [InlineData("--favour food-drink --favour_weight 0", "--favour_weight must be between 1 and 16")]
+    [InlineData("--favour_weight 3", "--favour_weight needs --favour")]
+    [InlineData("--favour ,", "--favour is empty")]
+    public void A_favour_that_cannot_be_honoured_is_refused_in_one_line_before_anything_is_written(string options, string error)
+    {
+        using var temp = new TempFolder();
+        var package = FakePackage(temp, [
+            new("1F34E", Circle(12, "none"), Circle(12, "#D22F27"), Group: "food-drink", Subgroup: "food-fruit"),
+            new("1F600", Circle(16, "none"), Circle(16, "#FCEA2B"), Group: "smileys-emotion", Subgroup: "face-smiling"),
+        ]);
+
+        var result = Cli.Run(["prepare", "openmoji", "--package", package, .. options.Split(' '), "--out", temp["dataset"]]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(error, result.Error);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.False(Directory.Exists(temp["dataset"]));
+    }
+
+    [Fact]
     public void Training_drawings_get_aligned_variants_in_their_own_split_and_rarer_colours_get_more()
     {
         using var temp = new TempFolder();

@@ -39,7 +39,8 @@ internal static class EvaluateCommand
             {
                 var colours = SketchColourCheck.Run(runner, folder);
                 foreach (var c in colours) output.WriteLine($"  {c.Sketch,-26} expected {c.Expected.ToString().ToLowerInvariant(),-7} got {c.Got.ToString().ToLowerInvariant(),-7} ({c.Share:P0} of the fill){(c.Right ? "" : "  ✗")}");
-                output.WriteLine($"  {colours.Count(c => c.Right)} of {Counted.Of(colours.Count, "sketch", "sketches")} in their colour");
+                var (colour, baseline) = SketchColourCheck.OneColourBaseline(colours);
+                output.WriteLine($"  {colours.Count(c => c.Right)} of {Counted.Of(colours.Count, "sketch", "sketches")} in their colour, painted in {Counted.Of(SketchColourCheck.ColoursUsed(colours), "colour")} (one colour for every sketch would get {baseline}: {colour.ToString().ToLowerInvariant()})");
                 SketchColourCheck.Write(colours, Path.Combine(target, "sketch_colours.json"));
             }
 

@@ -27,20 +27,36 @@ internal static class PrepareCommand
         {
             Description = "keep only drawings of these OpenMoji groups or subgroups, comma-separated (e.g. food-drink,animals-nature,sky-weather,heart; default: all)",
         };
-        foreach (var option in new Option[] { package, size, target, variants, noBalance, groups }) command.Options.Add(option);
+        var favour = new Option<string?>("--favour")
+        {
+            Description = "give the training drawings of these OpenMoji groups or subgroups more pairs, comma-separated (e.g. food-drink,heart; default: none)",
+        };
+        var favourWeight = new Option<int?>("--favour_weight") { Description = $"how many times as many pairs a --favour drawing gets (default {new OpenMojiOptions().FavourWeight})" };
+        foreach (var option in new Option[] { package, size, target, variants, noBalance, groups, favour, favourWeight }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
             var source = OpenMojiPackage.Open(result.GetValue(package)!);
             output.WriteLine($"OpenMoji {source.Version}: {source.Emoji.Count} emoji with both versions");
-            var kept = result.GetValue(groups)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (kept is { Length: 0 }) throw new UserInputException("--groups is empty: name OpenMoji groups or subgroups, or leave the option out");
-            var options = new OpenMojiOptions(result.GetValue(size), result.GetValue(variants), !result.GetValue(noBalance), kept);
+            var kept = GroupList(result.GetValue(groups), "--groups");
+            var favoured = GroupList(result.GetValue(favour), "--favour");
+            var weight = result.GetValue(favourWeight);
+            if (weight is not null && favoured is null) throw new UserInputException("--favour_weight needs --favour: name the groups or subgroups it weights");
+            var options = new OpenMojiOptions(result.GetValue(size), result.GetValue(variants), !result.GetValue(noBalance), kept, favoured, weight ?? new OpenMojiOptions().FavourWeight);
             var report = OpenMojiDataset.Prepare(source, options, result.GetValue(target)!, output);
             output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}{(options.FiltersByGroup ? $", {report.OutsideGroups} drawings outside --groups" : "")}");
             output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Empty} empty, {report.Identical} identical, {report.Unreadable} unreadable");
+            if (options.FavoursGroups) output.WriteLine($"favoured: {report.Favoured.Drawings} training drawings with {report.Favoured.Pairs} pairs ({options.FavourWeight}× as many each)");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A comma-separated list of OpenMoji groups or subgroups; null when the option is left out.</summary>
+    private static string[]? GroupList(string? value, string option)
+    {
+        var names = value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names is { Length: 0 }) throw new UserInputException($"{option} is empty: name OpenMoji groups or subgroups, or leave the option out");
+        return names;
     }
 
     private static Command Edges(TextWriter output, TextWriter error)

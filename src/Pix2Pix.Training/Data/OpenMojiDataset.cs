@@ -11,7 +11,11 @@ namespace Pix2Pix.Training.Data;
 /// <param name="Balance">Give drawings of rare colours more variants (up to <see cref="MaxBalance"/>× as many).</param>
 /// <param name="Groups">Keep only the drawings whose emoji is in one of these OpenMoji groups or subgroups (e.g. food-drink,
 /// sky-weather); null or empty keeps every drawing.</param>
-public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Balance = true, IReadOnlyList<string>? Groups = null)
+/// <param name="Favoured">Groups or subgroups whose training drawings get <paramref name="FavourWeight"/>× as many pairs, so a
+/// model sees them that much more often without losing the rest; null or empty favours none.</param>
+/// <param name="FavourWeight">How many times as many pairs a favoured drawing gets.</param>
+public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Balance = true, IReadOnlyList<string>? Groups = null,
+    IReadOnlyList<string>? Favoured = null, int FavourWeight = 4)
 {
     /// <summary>A drawing shared by more emoji than this (skin tones aside) says nothing of its colours: the flag outlines.</summary>
     public const int MaxSharedDrawing = 16;
@@ -24,25 +28,38 @@ public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Bala
     {
         if (Size < 8) throw new UserInputException("--size must be at least 8");
         if (Variants is < 1 or > 32) throw new UserInputException("--variants must be between 1 and 32");
+        if (FavourWeight is < 1 or > 16) throw new UserInputException("--favour_weight must be between 1 and 16");
     }
 
     /// <summary>Whether only some of OpenMoji's groups are kept (<see cref="Groups"/> names at least one).</summary>
     public bool FiltersByGroup => Groups is { Count: > 0 };
 
-    /// <summary>Refuses a group or subgroup the package does not have, naming its groups (a typo would otherwise keep nothing).</summary>
+    /// <summary>Whether some of OpenMoji's groups get more pairs (<see cref="Favoured"/> names at least one).</summary>
+    public bool FavoursGroups => Favoured is { Count: > 0 };
+
+    /// <summary>Refuses a group or subgroup the package does not have, naming its groups (a typo would otherwise keep or favour nothing).</summary>
     public void ValidateGroups(OpenMojiPackage package)
     {
-        if (!FiltersByGroup) return;
+        RefuseUnknown(package, "--groups", Groups);
+        RefuseUnknown(package, "--favour", Favoured);
+    }
+
+    private static void RefuseUnknown(OpenMojiPackage package, string option, IReadOnlyList<string>? names)
+    {
+        if (names is not { Count: > 0 }) return;
         var known = package.Emoji.SelectMany(e => new[] { e.Group, e.Subgroup }).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
-        if (known.Count == 0) throw new UserInputException("--groups: the package has no data/openmoji.json naming its emoji's groups, so nothing can be kept by group");
-        var unknown = Groups!.Where(g => !known.Contains(g)).ToArray();
+        if (known.Count == 0) throw new UserInputException($"{option}: the package has no data/openmoji.json naming its emoji's groups, so nothing can be chosen by group");
+        var unknown = names.Where(g => !known.Contains(g)).ToArray();
         if (unknown.Length == 0) return;
         var groups = package.Emoji.Select(e => e.Group).Where(g => g.Length > 0).Distinct().Order(StringComparer.Ordinal);
-        throw new UserInputException($"--groups: the package has no group or subgroup '{string.Join("', '", unknown)}' (its groups: {string.Join(", ", groups)}; subgroups are in its data/openmoji.json)");
+        throw new UserInputException($"{option}: the package has no group or subgroup '{string.Join("', '", unknown)}' (its groups: {string.Join(", ", groups)}; subgroups are in its data/openmoji.json)");
     }
 
     /// <summary>Whether a drawing whose target is <paramref name="item"/> is kept.</summary>
     public bool Keeps(OpenMojiPackage.Item item) => !FiltersByGroup || Groups!.Any(item.IsIn);
+
+    /// <summary>Whether a training drawing whose target is <paramref name="item"/> gets <see cref="FavourWeight"/>× as many pairs.</summary>
+    public bool Favours(OpenMojiPackage.Item item) => FavoursGroups && Favoured!.Any(item.IsIn);
 }
 
 /// <summary>
@@ -52,7 +69,8 @@ public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Bala
 /// model to paint their average, so each distinct drawing keeps one target: among the emoji without a skin-tone
 /// modifier, the one first in Unicode's order. Training drawings get augmented variants (stroke width, scale, shift,
 /// the same for both halves) and, with balancing, rarer colours get more of them. Optionally only the drawings of some of
-/// OpenMoji's groups are kept (the target decides, after one target per drawing is chosen).
+/// OpenMoji's groups are kept, or some groups' drawings get more pairs (the target decides, after one target per drawing
+/// is chosen).
 /// </summary>
 public static class OpenMojiDataset
 {
@@ -67,6 +85,8 @@ public static class OpenMojiDataset
         public int AmbiguousFiles { get; init; }
         /// <summary>Drawings left out because their target is in none of <see cref="OpenMojiOptions.Groups"/>.</summary>
         public int OutsideGroups { get; init; }
+        /// <summary>Training drawings in <see cref="OpenMojiOptions.Favoured"/>, and the pairs written for them.</summary>
+        public (int Drawings, int Pairs) Favoured { get; init; }
         public IReadOnlyDictionary<ColourFamily, (int Drawings, int Pairs)> TrainingColours { get; init; } = new Dictionary<ColourFamily, (int, int)>();
     }
 
@@ -131,11 +151,18 @@ public static class OpenMojiDataset
         var perFamily = training.GroupBy(t => t.Family).ToDictionary(g => g.Key, g => g.Count());
         var largest = perFamily.Count == 0 ? 0 : perFamily.Values.Max();
         var written = new Dictionary<ColourFamily, (int Drawings, int Pairs)>();
+        var favoured = (Drawings: 0, Pairs: 0);
         done = 0;
         foreach (var (item, family) in training)
         {
             if (++done % 500 == 0) progress?.WriteLine($"{done}/{training.Count} training drawings rendered");
             var copies = options.Balance ? (int)Math.Round(options.Variants * Math.Min(OpenMojiOptions.MaxBalance, Math.Sqrt(largest / (double)perFamily[family]))) : options.Variants;
+            if (options.Favours(item))
+            {
+                copies *= options.FavourWeight;
+                favoured = (favoured.Drawings + 1, favoured.Pairs + copies);
+            }
+
             for (var k = 1; k < copies; k++)   // k = 0, the plain pair, is written above
             {
                 var style = Augmentation(item.Name, k);
@@ -159,6 +186,7 @@ public static class OpenMojiDataset
             AmbiguousDrawings = ambiguous,
             AmbiguousFiles = ambiguousFiles,
             OutsideGroups = outside,
+            Favoured = favoured,
             TrainingColours = written,
         };
         File.WriteAllText(Path.Combine(output, "DATASET.md"), OpenMojiDatasetCard.Describe(report, options));

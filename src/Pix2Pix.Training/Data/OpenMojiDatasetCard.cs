@@ -12,7 +12,8 @@ internal static class OpenMojiDatasetCard
         text.AppendLine();
         text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {options.Size}×{options.Size} from the");
         var groups = options.FiltersByGroup ? $", --groups {string.Join(',', options.Groups!)}" : "";
-        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}{groups}).");
+        var favour = options.FavoursGroups ? $", --favour {string.Join(',', options.Favoured!)} --favour_weight {options.FavourWeight}" : "";
+        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}{groups}{favour}).");
         text.AppendLine();
         SplitWriter.AppendTable(text, report.PerSplit);
         text.AppendLine();
@@ -45,6 +46,12 @@ internal static class OpenMojiDatasetCard
         text.AppendLine(options.Balance
             ? $"Balancing: a drawing gets {options.Variants} × √(largest family / its family) pairs, at most {OpenMojiOptions.MaxBalance}× as many, so rare colours are seen more often."
             : $"No balancing: every drawing gets {options.Variants} pairs.");
+        if (options.FavoursGroups)
+        {
+            text.AppendLine($"Favoured: the {report.Favoured.Drawings} training drawings in OpenMoji's groups or subgroups {string.Join(", ", options.Favoured!)} get {options.FavourWeight}× as many");
+            text.AppendLine($"pairs ({report.Favoured.Pairs} in all, more augmented variants), so a model sees each of them {options.FavourWeight}× as often; the table counts them.");
+        }
+
         text.AppendLine();
         text.AppendLine("| colour family | drawings | training pairs |");
         text.AppendLine("| --- | --- | --- |");

@@ -38,6 +38,26 @@ public static class SketchColourCheck
         }).ToArray();
     }
 
-    public static void Write(IReadOnlyList<SketchColour> results, string path) =>
-        File.WriteAllText(path, JsonSerializer.Serialize(new { InTheirColour = results.Count(r => r.Right), Sketches = results.Count, Results = results }, Training.RunRecord.Json));
+    /// <summary>
+    /// What a model that paints every sketch in one colour would score: the most common expected colour and how many
+    /// sketches expect it. A count at or below it does not show colour by meaning, only a favourite colour.
+    /// </summary>
+    public static (ColourFamily Colour, int InTheirColour) OneColourBaseline(IReadOnlyList<SketchColour> results) =>
+        results.GroupBy(r => r.Expected).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Select(g => (g.Key, g.Count())).FirstOrDefault();
+
+    /// <summary>How many colour families the model painted the sketches in.</summary>
+    public static int ColoursUsed(IReadOnlyList<SketchColour> results) => results.Select(r => r.Got).Distinct().Count();
+
+    public static void Write(IReadOnlyList<SketchColour> results, string path)
+    {
+        var (colour, baseline) = OneColourBaseline(results);
+        File.WriteAllText(path, JsonSerializer.Serialize(new
+        {
+            InTheirColour = results.Count(r => r.Right),
+            Sketches = results.Count,
+            ColoursUsed = ColoursUsed(results),
+            OneColourBaseline = new { Colour = colour, InTheirColour = baseline },
+            Results = results,
+        }, Training.RunRecord.Json));
+    }
 }
