@@ -133,7 +133,8 @@ public class OpenMojiDatasetTests
         Assert.Equal(6, train.Count(n => n!.StartsWith(names[0], StringComparison.Ordinal)));   // 2 × 3, by group
         Assert.Equal(6, train.Count(n => n!.StartsWith(names[1], StringComparison.Ordinal)));   // 2 × 3, by subgroup
         Assert.Equal(2, train.Count(n => n!.StartsWith(names[2], StringComparison.Ordinal)));   // not favoured, still there
-        Assert.Equal(6, train.Where(n => n!.StartsWith(names[0], StringComparison.Ordinal)).Distinct().Count());
+        var favouredPictures = Directory.GetFiles(temp["dataset/train"], $"{names[0]}*.png").Select(f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+        Assert.Equal(6, favouredPictures.Distinct().Count());   // new augmented variants, not copies of the same pairs
         Assert.Contains("favoured: 2 training drawings with 12 pairs (3× as many each)", result.Output);
         var card = File.ReadAllText(temp["dataset/DATASET.md"]);
         Assert.Contains("--favour food-drink,heart --favour_weight 3", card);
