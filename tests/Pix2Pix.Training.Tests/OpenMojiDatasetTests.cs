@@ -186,10 +186,10 @@ public class OpenMojiDatasetTests
 
         using var plain = Image.Load<Rgb24>(temp[$"dataset/train/{trainNames[4]}.png"]);
         using var variant = Image.Load<Rgb24>(temp[$"dataset/train/{trainNames[4]}_v1.png"]);
-        Assert.NotEqual(Dark(plain, 0), Dark(variant, 0));  // the variant is drawn differently...
+        Assert.NotEqual(DarkPixels.Of(plain, 0), DarkPixels.Of(variant, 0));  // the variant is drawn differently...
         foreach (var pair in new[] { plain, variant })
         {
-            var (outlineA, outlineB) = (Dark(pair, 0), Dark(pair, 64));
+            var (outlineA, outlineB) = (DarkPixels.Of(pair, 0), DarkPixels.Of(pair, 64));
             Assert.True(outlineA.Count > 20);
             Assert.True(outlineA.Intersect(outlineB).Count() >= 0.9 * outlineA.Count, "...but its outline stays where its colour version's is");
         }
@@ -307,21 +307,6 @@ public class OpenMojiDatasetTests
 
     private static string Square(string fill) =>
         $"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72"><rect x="14" y="14" width="44" height="44" fill="{fill}" stroke="#000000" stroke-width="3"/></svg>""";
-
-    private static HashSet<(int, int)> Dark(Image<Rgb24> pair, int offset)
-    {
-        var dark = new HashSet<(int, int)>();
-        for (var y = 0; y < pair.Height; y++)
-        {
-            for (var x = 0; x < pair.Height; x++)
-            {
-                var p = pair[offset + x, y];
-                if (p.R < 80 && p.G < 80 && p.B < 80) dark.Add((x, y));
-            }
-        }
-
-        return dark;
-    }
 
     private static string FakePackage(TempFolder temp, IReadOnlyList<Emoji> emoji, string? extraBlack = null)
     {

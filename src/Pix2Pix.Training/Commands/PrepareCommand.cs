@@ -32,7 +32,11 @@ internal static class PrepareCommand
             Description = "give the training drawings of these OpenMoji groups or subgroups more pairs, comma-separated (e.g. food-drink,heart; default: none)",
         };
         var favourWeight = new Option<int?>("--favour_weight") { Description = $"how many times as many pairs a --favour drawing gets (default {new OpenMojiOptions().FavourWeight})" };
-        foreach (var option in new Option[] { package, size, target, variants, noBalance, groups, favour, favourWeight }) command.Options.Add(option);
+        var extraSets = new Option<string?>("--extra_sets")
+        {
+            Description = "other emoji designs whose pictures add training drawings, outlined from their colours: @iconify-json npm packages (.tgz or folders), comma-separated (scripts/get-emoji-sets fetches Twemoji, Fluent Emoji Flat and Noto)",
+        };
+        foreach (var option in new Option[] { package, size, target, variants, noBalance, groups, favour, favourWeight, extraSets }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
             var source = OpenMojiPackage.Open(result.GetValue(package)!);
@@ -42,20 +46,25 @@ internal static class PrepareCommand
             var weight = result.GetValue(favourWeight);
             if (weight is not null && favoured is null) throw new UserInputException("--favour_weight needs --favour: name the groups or subgroups it weights");
             var options = new OpenMojiOptions(result.GetValue(size), result.GetValue(variants), !result.GetValue(noBalance), kept, favoured, weight ?? new OpenMojiOptions().FavourWeight);
-            var report = OpenMojiDataset.Prepare(source, options, result.GetValue(target)!, output);
+            var designs = (List(result.GetValue(extraSets), "--extra_sets", "name @iconify-json packages") ?? []).Select(IconifyEmojiSet.Open).ToArray();
+            foreach (var design in designs) output.WriteLine($"{design.Title} {design.Version} ({design.Licence}): {design.Icons.Count} icons");
+            var report = OpenMojiDataset.Prepare(source, options, result.GetValue(target)!, output, designs);
             output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}{(options.FiltersByGroup ? $", {report.OutsideGroups} drawings outside --groups" : "")}");
             output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Empty} empty, {report.Identical} identical, {report.Unreadable} unreadable");
             if (options.FavoursGroups) output.WriteLine($"favoured: {report.Favoured.Drawings} training drawings with {report.Favoured.Pairs} pairs ({options.FavourWeight}× as many each)");
+            foreach (var extra in report.ExtraSets) output.WriteLine($"{extra.Set.Title}: {extra.Kept} training drawings; left out {extra.HeldOut} of OpenMoji's validation or test emoji, {extra.SkinTone} skin tones, {extra.SameDrawing} repeated outlines, {extra.NotInOpenMoji + extra.NoCodePoints} not in OpenMoji{(options.FiltersByGroup ? $", {extra.OutsideGroups} outside --groups" : "")}");
             return 0;
         });
         return command;
     }
 
     /// <summary>A comma-separated list of OpenMoji groups or subgroups; null when the option is left out.</summary>
-    private static string[]? GroupList(string? value, string option)
+    private static string[]? GroupList(string? value, string option) => List(value, option, "name OpenMoji groups or subgroups");
+
+    private static string[]? List(string? value, string option, string what)
     {
         var names = value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (names is { Length: 0 }) throw new UserInputException($"{option} is empty: name OpenMoji groups or subgroups, or leave the option out");
+        if (names is { Length: 0 }) throw new UserInputException($"{option} is empty: {what}, or leave the option out");
         return names;
     }
 

@@ -88,11 +88,24 @@ public static class OpenMojiDataset
         /// <summary>Training drawings in <see cref="OpenMojiOptions.Favoured"/>, and the pairs written for them.</summary>
         public (int Drawings, int Pairs) Favoured { get; init; }
         public IReadOnlyDictionary<ColourFamily, (int Drawings, int Pairs)> TrainingColours { get; init; } = new Dictionary<ColourFamily, (int, int)>();
+        /// <summary>What each of the other designs (--extra_sets) added to the training split, and what it left out.</summary>
+        public IReadOnlyList<ExtraSetReport> ExtraSets { get; init; } = [];
     }
+
+    /// <summary>One other emoji design's part: its icons, the training drawings kept, and why the others were not.</summary>
+    /// <param name="NoCodePoints">Icons chars.json gives no code points (so no OpenMoji emoji to check them against).</param>
+    /// <param name="NotInOpenMoji">Icons of emoji OpenMoji does not have (no Unicode order, group or skin tone to go by).</param>
+    /// <param name="HeldOut">Icons of emoji whose OpenMoji drawing is in the validation or test split: kept out, so those splits stay unseen objects.</param>
+    /// <param name="SameDrawing">Icons whose outlines repeat another's of the design in other colours (one target per drawing, as for OpenMoji).</param>
+    public sealed record ExtraSetReport(IconifyEmojiSet Set, int Kept, int NoCodePoints, int NotInOpenMoji, int SkinTone, int OutsideGroups, int HeldOut,
+        int SameDrawing, int Unusable);
 
     private sealed record Drawing(OpenMojiPackage.Item Item, string Key);
 
-    public static Report Prepare(OpenMojiPackage package, OpenMojiOptions options, string output, TextWriter? progress = null)
+    /// <summary>A training drawing of any design: its pair's name, what it shows, and how to render it in a style.</summary>
+    private sealed record TrainingDrawing(string Name, OpenMojiPackage.Item Item, ColourFamily Family, Func<RenderStyle, (Image<Rgb24> A, Image<Rgb24> B)?> Render);
+
+    public static Report Prepare(OpenMojiPackage package, OpenMojiOptions options, string output, TextWriter? progress = null, IReadOnlyList<IconifyEmojiSet>? extraSets = null)
     {
         options.Validate();
         options.ValidateGroups(package);
@@ -134,7 +147,7 @@ public static class OpenMojiDataset
         }
 
         // 3. Every kept drawing plain, in its split; the training ones also with their colour family, for balancing.
-        var training = new List<(OpenMojiPackage.Item Item, ColourFamily Family)>();
+        var training = new List<TrainingDrawing>();
         foreach (var item in chosen)
         {
             using var a = TryRender(item.LineDrawing, options.Size, RenderStyle.Plain);
@@ -144,8 +157,11 @@ public static class OpenMojiDataset
             if (SameImage(a, b)) { identical++; continue; }
             var split = DatasetSplit.Of(item.Name);
             pairs.Write(item.Name, a, b, split);
-            if (split == "train") training.Add((item, ColourNames.Dominant(Pixels(b)).Family));
+            if (split == "train") training.Add(new TrainingDrawing(item.Name, item, ColourNames.Dominant(Pixels(b)).Family, style => RenderPair(item, options.Size, style)));
         }
+
+        // 3b. Other designs of the same emoji, outlined from their colours: more drawings of each object, training split only.
+        var extras = (extraSets ?? []).Select(set => AddExtraSet(set, package, options, pairs, training, progress)).ToArray();
 
         // 4. Training variants beyond the plain pair: more of them for rarer colours (square-root balancing, capped).
         var perFamily = training.GroupBy(t => t.Family).ToDictionary(g => g.Key, g => g.Count());
@@ -153,7 +169,7 @@ public static class OpenMojiDataset
         var written = new Dictionary<ColourFamily, (int Drawings, int Pairs)>();
         var favoured = (Drawings: 0, Pairs: 0);
         done = 0;
-        foreach (var (item, family) in training)
+        foreach (var (name, item, family, render) in training)
         {
             if (++done % 500 == 0) progress?.WriteLine($"{done}/{training.Count} training drawings rendered");
             var copies = options.Balance ? (int)Math.Round(options.Variants * Math.Min(OpenMojiOptions.MaxBalance, Math.Sqrt(largest / (double)perFamily[family]))) : options.Variants;
@@ -165,11 +181,13 @@ public static class OpenMojiDataset
 
             for (var k = 1; k < copies; k++)   // k = 0, the plain pair, is written above
             {
-                var style = Augmentation(item.Name, k);
-                using var a = TryRender(item.LineDrawing, options.Size, style);
-                using var b = TryRender(item.Colour, options.Size, style);
-                if (a is null || b is null) continue;
-                pairs.Write($"{item.Name}_v{k}", a, b, "train");
+                if (render(Augmentation(name, k)) is not { } pair) continue;
+                var (a, b) = pair;
+                using (a)
+                using (b)
+                {
+                    pairs.Write($"{name}_v{k}", a, b, "train");
+                }
             }
 
             var (d, p) = written.GetValueOrDefault(family);
@@ -188,6 +206,7 @@ public static class OpenMojiDataset
             OutsideGroups = outside,
             Favoured = favoured,
             TrainingColours = written,
+            ExtraSets = extras,
         };
         File.WriteAllText(Path.Combine(output, "DATASET.md"), OpenMojiDatasetCard.Describe(report, options));
         return report;
@@ -202,6 +221,70 @@ public static class OpenMojiDataset
         var zoom = OpenMojiOptions.MinZoom + random.NextDouble() * (1 - OpenMojiOptions.MinZoom);
         var room = (1 - zoom) / 2;
         return new RenderStyle(stroke, zoom, (random.NextDouble() * 2 - 1) * room, (random.NextDouble() * 2 - 1) * room);
+    }
+
+    private static (Image<Rgb24> A, Image<Rgb24> B)? RenderPair(OpenMojiPackage.Item item, int size, RenderStyle style)
+    {
+        var a = TryRender(item.LineDrawing, size, style);
+        var b = TryRender(item.Colour, size, style);
+        if (a is not null && b is not null) return (a, b);
+        a?.Dispose();
+        b?.Dispose();
+        return null;
+    }
+
+    // One design's icons of emoji OpenMoji has, in OpenMoji's training split, without skin tones, one target per outline
+    // (the first in Unicode's order): each written plain now and added to the drawings that get augmented variants.
+    private static ExtraSetReport AddExtraSet(IconifyEmojiSet set, OpenMojiPackage package, OpenMojiOptions options, SplitWriter pairs, List<TrainingDrawing> training, TextWriter? progress)
+    {
+        int noCode = 0, notInOpenMoji = 0, skinTone = 0, outside = 0, heldOut = 0, unusable = 0;
+        var candidates = new List<(IconifyEmojiSet.Icon Icon, OpenMojiPackage.Item Item, ColourOutlines.LineMask Lines)>();
+        foreach (var icon in set.Icons)
+        {
+            if (icon.Hexcode is null) { noCode++; continue; }
+            if (package.Find(icon.Hexcode) is not { } item) { notInOpenMoji++; continue; }
+            if (item.SkinTone) { skinTone++; continue; }
+            if (!options.Keeps(item)) { outside++; continue; }
+            if (DatasetSplit.Of(item.Name) != "train") { heldOut++; continue; }
+            if (RenderOutlined(icon, options.Size, RenderStyle.Plain) is not { } pair) { unusable++; continue; }
+            var (a, b) = pair;
+            using (a)
+            using (b)
+            {
+                candidates.Add((icon, item, ColourOutlines.LineMask.Of(a)));
+            }
+        }
+
+        // In Unicode's order, each icon kept unless its lines are those of one kept before it.
+        var kept = new List<(IconifyEmojiSet.Icon Icon, OpenMojiPackage.Item Item, ColourOutlines.LineMask Lines)>();
+        foreach (var candidate in candidates.OrderBy(c => c.Item.Order).ThenBy(c => c.Icon.Name, StringComparer.Ordinal))
+        {
+            if (!kept.Any(k => k.Lines.Overlap(candidate.Lines) >= ColourOutlines.SameDrawing)) kept.Add(candidate);
+        }
+
+        foreach (var (icon, item, _) in kept)
+        {
+            var name = $"{set.Prefix}_{icon.Name}";
+            if (RenderOutlined(icon, options.Size, RenderStyle.Plain) is not { } pair) continue;
+            var (a, b) = pair;
+            using (a)
+            using (b)
+            {
+                pairs.Write(name, a, b, "train");
+                training.Add(new TrainingDrawing(name, item, ColourNames.Dominant(Pixels(b)).Family, style => RenderOutlined(icon, options.Size, style)));
+            }
+        }
+
+        progress?.WriteLine($"{set.Title} {set.Version}: {kept.Count} of {set.Icons.Count} icons kept as training drawings");
+        return new ExtraSetReport(set, kept.Count, noCode, notInOpenMoji, skinTone, outside, heldOut, candidates.Count - kept.Count, unusable);
+    }
+
+    // An icon of another design, rendered in a style (scale and shift as given, its stroke scale choosing the line width), outlined.
+    private static (Image<Rgb24> A, Image<Rgb24> B)? RenderOutlined(IconifyEmojiSet.Icon icon, int size, RenderStyle style)
+    {
+        using var colour = TryRender(icon.Svg, size, style with { StrokeScale = 1 });
+        if (colour is null || IsBlank(colour)) return null;
+        return ColourOutlines.Draw(colour, ColourOutlines.For(style));
     }
 
     private static Image<Rgb24>? TryRender(string svg, int size, RenderStyle style)

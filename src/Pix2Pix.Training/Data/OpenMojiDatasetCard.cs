@@ -13,7 +13,8 @@ internal static class OpenMojiDatasetCard
         text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {options.Size}×{options.Size} from the");
         var groups = options.FiltersByGroup ? $", --groups {string.Join(',', options.Groups!)}" : "";
         var favour = options.FavoursGroups ? $", --favour {string.Join(',', options.Favoured!)} --favour_weight {options.FavourWeight}" : "";
-        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}{groups}{favour}).");
+        var extra = report.ExtraSets.Count > 0 ? $", --extra_sets {string.Join(',', report.ExtraSets.Select(e => e.Set.Prefix))}" : "";
+        text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}{groups}{favour}{extra}).");
         text.AppendLine();
         SplitWriter.AppendTable(text, report.PerSplit);
         text.AppendLine();
@@ -52,6 +53,7 @@ internal static class OpenMojiDatasetCard
             text.AppendLine($"pairs ({report.Favoured.Pairs} in all, more augmented variants), so a model sees each of them {options.FavourWeight}× as often; the table counts them.");
         }
 
+        if (report.ExtraSets.Count > 0) AppendExtraSets(text, report.ExtraSets);
         text.AppendLine();
         text.AppendLine("| colour family | drawings | training pairs |");
         text.AppendLine("| --- | --- | --- |");
@@ -62,6 +64,31 @@ internal static class OpenMojiDatasetCard
         text.AppendLine("All emojis designed by OpenMoji – the open-source emoji and icon project (https://openmoji.org).");
         text.AppendLine("License: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/). These renderings, and models");
         text.AppendLine("trained on them, are shared under the same licence.");
+        foreach (var e in report.ExtraSets)
+        {
+            text.AppendLine();
+            text.AppendLine($"{e.Set.Title} {e.Set.Version} by {e.Set.Author}, {e.Set.Licence}{(e.Set.LicenceUrl.Length > 0 ? $" ({e.Set.LicenceUrl})" : "")}: outlined and rendered here from its Iconify package.");
+        }
+
         return text.ToString();
+    }
+
+    private static void AppendExtraSets(StringBuilder text, IReadOnlyList<OpenMojiDataset.ExtraSetReport> sets)
+    {
+        text.AppendLine();
+        text.AppendLine("Other designs of the same emoji add training drawings: more than one drawing of each object, so a model can learn an");
+        text.AppendLine("apple's colour from the apple rather than from one apple drawing. Their pictures have no outlines; lines are drawn where");
+        text.AppendLine($"neighbouring colours differ by more than {ColourOutlines.Threshold} (RGB distance), black on white for A and over the colours for B, as OpenMoji draws.");
+        text.AppendLine("Each icon is matched to OpenMoji's emoji by its code points and goes by OpenMoji's order, group and skin tone: skin tones");
+        text.AppendLine("are left out, icons with the same outlines keep the first in Unicode's order, and emoji whose OpenMoji drawing is in the");
+        text.AppendLine("validation or test split are left out, so those splits still hold objects no training drawing shows. Augmented variants");
+        text.AppendLine("scale and shift them as above; the stroke width chooses thin, plain or thick lines. They count in the colour table below.");
+        text.AppendLine();
+        text.AppendLine("| design | version | licence | icons | training drawings | val/test emoji left out | skin tones | repeated outlines | not in OpenMoji | unusable |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var e in sets)
+        {
+            text.AppendLine($"| {e.Set.Title} ({e.Set.Prefix}) | {e.Set.Version} | {e.Set.Licence} | {e.Set.Icons.Count} | {e.Kept} | {e.HeldOut} | {e.SkinTone} | {e.SameDrawing} | {e.NotInOpenMoji + e.NoCodePoints} | {e.Unusable} |");
+        }
     }
 }

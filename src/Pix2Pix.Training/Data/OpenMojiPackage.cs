@@ -1,5 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.Json;
 
 namespace Pix2Pix.Training.Data;
@@ -31,18 +29,23 @@ public sealed class OpenMojiPackage
 
     public string Version { get; }
     public IReadOnlyList<Item> Emoji { get; }
+
+    /// <summary>The emoji whose code points are <paramref name="hexcode"/> (spelt as <see cref="IconifyEmojiSet.Hexcode"/> does), or null.</summary>
+    public Item? Find(string hexcode) => (byHexcode ??= Emoji.GroupBy(e => IconifyEmojiSet.Hexcode(e.Name)).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal))
+        .GetValueOrDefault(hexcode);
+
+    private Dictionary<string, Item>? byHexcode;
     /// <summary>Drawings that have no colour version or the other way round.</summary>
     public int Unpaired { get; }
 
     public static OpenMojiPackage Open(string path)
     {
-        var files = File.Exists(path) ? ReadArchive(path) : Directory.Exists(path) ? ReadFolder(path)
-            : throw new UserInputException($"--package not found: {path}");
+        var files = NpmPackage.Read(path, Wanted, "--package");
         var black = Svgs(files, "black/svg/");
         var colour = Svgs(files, "color/svg/");
         if (black.Count == 0 || colour.Count == 0) throw new UserInputException($"{path} holds no black/svg and color/svg folders; is it the openmoji npm package?");
         var names = black.Keys.Intersect(colour.Keys).Order(StringComparer.Ordinal).ToArray();
-        var version = files.TryGetValue("package.json", out var manifest) ? Version0(manifest) : "unknown";
+        var version = NpmPackage.Version(files);
         var catalogue = files.TryGetValue("data/openmoji.json", out var data) ? Catalogue(data, path) : [];
         var items = names.Select(n => catalogue.TryGetValue(n, out var entry)
             ? new Item(n, black[n], colour[n], entry.Order, entry.SkinTone, entry.Annotation, entry.Group, entry.Subgroup)
@@ -78,53 +81,6 @@ public sealed class OpenMojiPackage
 
     private static string Text(JsonElement emoji, string property) =>
         emoji.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
-
-    private static string Version0(string manifest)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(manifest);
-            return json.RootElement.TryGetProperty("version", out var v) ? v.GetString() ?? "unknown" : "unknown";
-        }
-        catch (JsonException)
-        {
-            return "unknown";
-        }
-    }
-
-    // Paths relative to the package root ("package/" inside an npm tarball), for the files we need.
-    private static Dictionary<string, string> ReadArchive(string path)
-    {
-        var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        try
-        {
-            using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
-            while (tar.GetNextEntry() is { } entry)
-            {
-                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null) continue;
-                var name = entry.Name.StartsWith("package/", StringComparison.Ordinal) ? entry.Name["package/".Length..] : entry.Name;
-                if (!Wanted(name)) continue;
-                using var reader = new StreamReader(entry.DataStream);
-                files[name] = reader.ReadToEnd();
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
-        {
-            throw new UserInputException($"{path} is not a readable .tgz package ({e.Message})", e);
-        }
-
-        return files;
-    }
-
-    private static Dictionary<string, string> ReadFolder(string root)
-    {
-        var package = Directory.Exists(Path.Combine(root, "package")) ? Path.Combine(root, "package") : root;
-        return Directory.EnumerateFiles(package, "*", SearchOption.AllDirectories)
-            .Select(f => (Relative: Path.GetRelativePath(package, f).Replace('\\', '/'), Full: f))
-            .Where(f => Wanted(f.Relative))
-            .ToDictionary(f => f.Relative, f => File.ReadAllText(f.Full), StringComparer.Ordinal);
-    }
 
     private static bool Wanted(string name) => name is "package.json" or "data/openmoji.json" || name.StartsWith("black/svg/", StringComparison.Ordinal) || name.StartsWith("color/svg/", StringComparison.Ordinal);
 }
