@@ -89,6 +89,21 @@ public class ExtraEmojiSetTests
         Assert.False(Directory.Exists(temp["dataset"]));
     }
 
+    [Fact]
+    public void The_same_design_named_twice_is_refused_before_anything_is_written()
+    {
+        using var temp = new TempFolder();
+        var train = Hexcodes("train").First();
+        var openMoji = OpenMoji(temp, [(train, 1, false)]);
+        var design = IconifySet(temp, new Dictionary<string, (string Body, string? Code)> { ["red-circle"] = (Circle("#D22F27"), train) });
+
+        var result = Cli.Run("prepare", "openmoji", "--package", openMoji, "--size", "32", "--out", temp["dataset"], "--extra_sets", $"{design},{design}");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--extra_sets names the design 'fake' more than once", result.Error);
+        Assert.False(Directory.Exists(temp["dataset"]));
+    }
+
     private static IEnumerable<string> Hexcodes(string split) =>
         Enumerable.Range(0x1F400, 0x200).Select(c => c.ToString("X")).Where(h => DatasetSplit.Of(h) == split);
 

@@ -47,6 +47,11 @@ internal static class PrepareCommand
             if (weight is not null && favoured is null) throw new UserInputException("--favour_weight needs --favour: name the groups or subgroups it weights");
             var options = new OpenMojiOptions(result.GetValue(size), result.GetValue(variants), !result.GetValue(noBalance), kept, favoured, weight ?? new OpenMojiOptions().FavourWeight);
             var designs = (List(result.GetValue(extraSets), "--extra_sets", "name @iconify-json packages") ?? []).Select(IconifyEmojiSet.Open).ToArray();
+            if (designs.GroupBy(d => d.Prefix).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                throw new UserInputException($"--extra_sets names the design '{twice.Key}' more than once: its pairs would overwrite each other");
+            }
+
             foreach (var design in designs) output.WriteLine($"{design.Title} {design.Version} ({design.Licence}): {design.Icons.Count} icons");
             var report = OpenMojiDataset.Prepare(source, options, result.GetValue(target)!, output, designs);
             output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}{(options.FiltersByGroup ? $", {report.OutsideGroups} drawings outside --groups" : "")}");
