@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Pix2Pix.Training.Data;
 
@@ -9,19 +10,23 @@ namespace Pix2Pix.Training.Data;
 /// names, info.json names the design, its author and licence. Colour pictures only: `prepare openmoji --extra_sets`
 /// draws their outlines (<see cref="ColourOutlines"/>).
 /// </summary>
-public sealed class IconifyEmojiSet
+public sealed partial class IconifyEmojiSet
 {
     /// <param name="Name">The icon's name in the set (e.g. red-apple).</param>
     /// <param name="Svg">A whole SVG document of the icon.</param>
     /// <param name="Hexcode">Its code points as OpenMoji writes them (upper case, '-' between, no variation selector FE0F), or null.</param>
     public sealed record Icon(string Name, string Svg, string? Hexcode);
 
-    private IconifyEmojiSet(string prefix, string title, string version, string author, string licence, string licenceUrl, IReadOnlyList<Icon> icons)
+    private IconifyEmojiSet(string prefix, string source, string title, string version, string author, string licence, string licenceUrl, IReadOnlyList<Icon> icons)
     {
-        (Prefix, Title, Version, Author, Licence, LicenceUrl, Icons) = (prefix, title, version, author, licence, licenceUrl, icons);
+        (Prefix, Source, Title, Version, Author, Licence, LicenceUrl, Icons) = (prefix, source, title, version, author, licence, licenceUrl, icons);
     }
 
+    /// <summary>The design's Iconify prefix (e.g. twemoji), which names its pairs.</summary>
     public string Prefix { get; }
+
+    /// <summary>The package's file or folder name, as given to --extra_sets.</summary>
+    public string Source { get; }
     public string Title { get; }
     public string Version { get; }
     public string Author { get; }
@@ -33,32 +38,47 @@ public sealed class IconifyEmojiSet
     {
         var files = NpmPackage.Read(path, name => name is "package.json" or "icons.json" or "chars.json" or "info.json", "--extra_sets");
         if (!files.TryGetValue("icons.json", out var iconsJson)) throw new UserInputException($"{path} holds no icons.json; is it an @iconify-json package?");
-        try
+        var codes = files.TryGetValue("chars.json", out var chars) ? Parse(path, "chars.json", () => Hexcodes(chars)) : [];
+        var (title, author, licence, url) = files.TryGetValue("info.json", out var info) ? Parse(path, "info.json", () => Info(info)) : default;
+        var source = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+        return Parse(path, "icons.json", () =>
         {
             using var icons = JsonDocument.Parse(iconsJson);
             var root = icons.RootElement;
-            var prefix = Text(root, "prefix") ?? Path.GetFileNameWithoutExtension(path);
+            var prefix = Text(root, "prefix") ?? source;
+            if (!Name().IsMatch(prefix)) throw new UserInputException($"{path}: the design's prefix '{prefix}' is not an Iconify name (lower-case letters, digits and '-')");
             var (width, height) = (Number(root, "width") ?? 16, Number(root, "height") ?? 16);
-            var codes = files.TryGetValue("chars.json", out var chars) ? Hexcodes(chars) : [];
             if (!root.TryGetProperty("icons", out var entries) || entries.ValueKind != JsonValueKind.Object) throw new UserInputException($"{path}: icons.json has no icons");
             var list = new List<Icon>();
             foreach (var entry in entries.EnumerateObject())
             {
-                if (Text(entry.Value, "body") is not { } body) continue;
+                // A name is part of a file name: one that is not an Iconify name is not used.
+                if (Text(entry.Value, "body") is not { } body || !Name().IsMatch(entry.Name)) continue;
                 var box = string.Join(' ', new[] { Number(entry.Value, "left") ?? 0, Number(entry.Value, "top") ?? 0, Number(entry.Value, "width") ?? width, Number(entry.Value, "height") ?? height }
                     .Select(n => n.ToString(CultureInfo.InvariantCulture)));
                 var svg = $"<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" viewBox=\"{box}\">{body}</svg>";
                 list.Add(new Icon(entry.Name, svg, codes.GetValueOrDefault(entry.Name)));
             }
 
-            var (title, author, licence, url) = Info(files);
-            return new IconifyEmojiSet(prefix, title ?? prefix, NpmPackage.Version(files), author ?? "unknown", licence ?? "unknown", url ?? "", list);
+            return new IconifyEmojiSet(prefix, source, title ?? prefix, NpmPackage.Version(files), author ?? "unknown", licence ?? "unknown", url ?? "", list);
+        });
+    }
+
+    // One file's JSON, read by `read`; a file of another shape is named in one line.
+    private static T Parse<T>(string path, string file, Func<T> read)
+    {
+        try
+        {
+            return read();
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new UserInputException($"{path}: icons.json or chars.json is not Iconify's format ({e.Message})", e);
+            throw new UserInputException($"{path}: {file} is not in Iconify's format ({e.Message})", e);
         }
     }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
+    private static partial Regex Name();
 
     /// <summary>OpenMoji's spelling of a sequence of code points: upper case, no FE0F (emoji presentation) selector.</summary>
     public static string Hexcode(string codePoints) =>
@@ -71,7 +91,7 @@ public sealed class IconifyEmojiSet
         var codes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in chars.RootElement.EnumerateObject())
         {
-            if (pair.Value.GetString() is not { } name) continue;
+            if (pair.Value.ValueKind != JsonValueKind.String || pair.Value.GetString() is not { } name) continue;
             var hexcode = Hexcode(pair.Name);
             if (!codes.TryGetValue(name, out var known) || hexcode.Length < known.Length) codes[name] = hexcode;
         }
@@ -79,13 +99,12 @@ public sealed class IconifyEmojiSet
         return codes;
     }
 
-    private static (string? Title, string? Author, string? Licence, string? Url) Info(Dictionary<string, string> files)
+    private static (string? Title, string? Author, string? Licence, string? Url) Info(string json)
     {
-        if (!files.TryGetValue("info.json", out var json)) return default;
         using var info = JsonDocument.Parse(json);
         var root = info.RootElement;
-        var author = root.TryGetProperty("author", out var a) ? Text(a, "name") : null;
-        var licence = root.TryGetProperty("license", out var l) ? (Text(l, "title"), Text(l, "url")) : (null, null);
+        var author = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("author", out var a) ? Text(a, "name") : null;
+        var licence = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("license", out var l) ? (Text(l, "title"), Text(l, "url")) : (null, null);
         return (Text(root, "name"), author, licence.Item1, licence.Item2);
     }
 

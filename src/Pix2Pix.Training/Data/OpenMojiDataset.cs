@@ -125,6 +125,8 @@ public static class OpenMojiDataset
 
         // 2. One target per drawing.
         var groups = drawings.GroupBy(d => d.Key).ToArray();
+        // Every emoji of a drawing goes where the drawing's target does: another design's orange heart is held out with the red one.
+        var drawingSplit = new Dictionary<string, string>(StringComparer.Ordinal);
         int skinTone = 0, otherColours = 0, ambiguous = 0, ambiguousFiles = 0, outside = 0;
         var chosen = new List<OpenMojiPackage.Item>();
         foreach (var group in groups)
@@ -140,6 +142,7 @@ public static class OpenMojiDataset
             }
 
             var pick = candidates.OrderBy(m => m.Order).ThenBy(m => m.Name, StringComparer.Ordinal).First();
+            foreach (var member in members) drawingSplit[member.Name] = DatasetSplit.Of(pick.Name);
             skinTone += members.Count(m => m.SkinTone && m != pick);
             otherColours += members.Count(m => !m.SkinTone && m != pick);
             if (options.Keeps(pick)) chosen.Add(pick);
@@ -161,7 +164,7 @@ public static class OpenMojiDataset
         }
 
         // 3b. Other designs of the same emoji, outlined from their colours: more drawings of each object, training split only.
-        var extras = (extraSets ?? []).Select(set => AddExtraSet(set, package, options, pairs, training, progress)).ToArray();
+        var extras = (extraSets ?? []).Select(set => AddExtraSet(set, package, drawingSplit, options, pairs, training, progress)).ToArray();
 
         // 4. Training variants beyond the plain pair: more of them for rarer colours (square-root balancing, capped).
         var perFamily = training.GroupBy(t => t.Family).ToDictionary(g => g.Key, g => g.Count());
@@ -233,9 +236,10 @@ public static class OpenMojiDataset
         return null;
     }
 
-    // One design's icons of emoji OpenMoji has, in OpenMoji's training split, without skin tones, one target per outline
+    // One design's icons of emoji OpenMoji has whose OpenMoji drawing is in the training split, without skin tones, one target per outline
     // (the first in Unicode's order): each written plain now and added to the drawings that get augmented variants.
-    private static ExtraSetReport AddExtraSet(IconifyEmojiSet set, OpenMojiPackage package, OpenMojiOptions options, SplitWriter pairs, List<TrainingDrawing> training, TextWriter? progress)
+    private static ExtraSetReport AddExtraSet(IconifyEmojiSet set, OpenMojiPackage package, IReadOnlyDictionary<string, string> drawingSplit, OpenMojiOptions options,
+        SplitWriter pairs, List<TrainingDrawing> training, TextWriter? progress)
     {
         int noCode = 0, notInOpenMoji = 0, skinTone = 0, outside = 0, heldOut = 0, unusable = 0;
         var candidates = new List<(IconifyEmojiSet.Icon Icon, OpenMojiPackage.Item Item, ColourOutlines.LineMask Lines)>();
@@ -245,7 +249,7 @@ public static class OpenMojiDataset
             if (package.Find(icon.Hexcode) is not { } item) { notInOpenMoji++; continue; }
             if (item.SkinTone) { skinTone++; continue; }
             if (!options.Keeps(item)) { outside++; continue; }
-            if (DatasetSplit.Of(item.Name) != "train") { heldOut++; continue; }
+            if (drawingSplit.GetValueOrDefault(item.Name, DatasetSplit.Of(item.Name)) != "train") { heldOut++; continue; }
             if (RenderOutlined(icon, options.Size, RenderStyle.Plain) is not { } pair) { unusable++; continue; }
             var (a, b) = pair;
             using (a)

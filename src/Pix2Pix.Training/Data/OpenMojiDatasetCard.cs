@@ -13,7 +13,7 @@ internal static class OpenMojiDatasetCard
         text.AppendLine($"Aligned pairs (A = black line drawing, B = colour emoji) rendered on white at {options.Size}×{options.Size} from the");
         var groups = options.FiltersByGroup ? $", --groups {string.Join(',', options.Groups!)}" : "";
         var favour = options.FavoursGroups ? $", --favour {string.Join(',', options.Favoured!)} --favour_weight {options.FavourWeight}" : "";
-        var extra = report.ExtraSets.Count > 0 ? $", --extra_sets {string.Join(',', report.ExtraSets.Select(e => e.Set.Prefix))}" : "";
+        var extra = report.ExtraSets.Count > 0 ? $", --extra_sets {string.Join(',', report.ExtraSets.Select(e => e.Set.Source))}" : "";
         text.AppendLine($"OpenMoji npm package, version {report.Version}, by `scripts/pix2pix prepare openmoji` (--variants {options.Variants}{(options.Balance ? "" : ", --no_balance")}{groups}{favour}{extra}).");
         text.AppendLine();
         SplitWriter.AppendTable(text, report.PerSplit);
@@ -80,8 +80,9 @@ internal static class OpenMojiDatasetCard
         text.AppendLine("apple's colour from the apple rather than from one apple drawing. Their pictures have no outlines; lines are drawn where");
         text.AppendLine($"neighbouring colours differ by more than {ColourOutlines.Threshold} (RGB distance), black on white for A and over the colours for B, as OpenMoji draws.");
         text.AppendLine("Each icon is matched to OpenMoji's emoji by its code points and goes by OpenMoji's order, group and skin tone: skin tones");
-        text.AppendLine("are left out, icons with the same outlines keep the first in Unicode's order, and emoji whose OpenMoji drawing is in the");
-        text.AppendLine("validation or test split are left out, so those splits still hold objects no training drawing shows. Augmented variants");
+        text.AppendLine($"are left out, icons whose lines overlap an earlier icon's by {ColourOutlines.SameDrawing:P0} or more are left out (one target per outline, the first");
+        text.AppendLine("in Unicode's order), and so is every emoji whose OpenMoji drawing is in the validation or test split (the drawing's split,");
+        text.AppendLine("which its chosen target decides), so those splits still hold objects no training drawing shows. Augmented variants");
         text.AppendLine("scale and shift them as above; the stroke width chooses thin, plain or thick lines. They count in the colour table below.");
         text.AppendLine();
         text.AppendLine("| design | version | licence | icons | training drawings | val/test emoji left out | skin tones | repeated outlines | not in OpenMoji | unusable |");
