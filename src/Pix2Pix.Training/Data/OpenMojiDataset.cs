@@ -241,8 +241,8 @@ public static class OpenMojiDataset
     private static ExtraSetReport AddExtraSet(IconifyEmojiSet set, OpenMojiPackage package, IReadOnlyDictionary<string, string> drawingSplit, OpenMojiOptions options,
         SplitWriter pairs, List<TrainingDrawing> training, TextWriter? progress)
     {
-        int noCode = 0, notInOpenMoji = 0, skinTone = 0, outside = 0, heldOut = 0, unusable = 0;
-        var candidates = new List<(IconifyEmojiSet.Icon Icon, OpenMojiPackage.Item Item, ColourOutlines.LineMask Lines)>();
+        int noCode = 0, notInOpenMoji = 0, skinTone = 0, outside = 0, heldOut = 0, unusable = 0, repeated = 0;
+        var eligible = new List<(IconifyEmojiSet.Icon Icon, OpenMojiPackage.Item Item)>();
         foreach (var icon in set.Icons)
         {
             if (icon.Hexcode is null) { noCode++; continue; }
@@ -250,37 +250,29 @@ public static class OpenMojiDataset
             if (item.SkinTone) { skinTone++; continue; }
             if (!options.Keeps(item)) { outside++; continue; }
             if (drawingSplit.GetValueOrDefault(item.Name, DatasetSplit.Of(item.Name)) != "train") { heldOut++; continue; }
+            eligible.Add((icon, item));
+        }
+
+        // In Unicode's order, each icon kept unless its lines are those of one kept before it; rendered once, written when kept.
+        var kept = new List<ColourOutlines.LineMask>();
+        foreach (var (icon, item) in eligible.OrderBy(c => c.Item.Order).ThenBy(c => c.Icon.Name, StringComparer.Ordinal))
+        {
             if (RenderOutlined(icon, options.Size, RenderStyle.Plain) is not { } pair) { unusable++; continue; }
             var (a, b) = pair;
             using (a)
             using (b)
             {
-                candidates.Add((icon, item, ColourOutlines.LineMask.Of(a)));
-            }
-        }
-
-        // In Unicode's order, each icon kept unless its lines are those of one kept before it.
-        var kept = new List<(IconifyEmojiSet.Icon Icon, OpenMojiPackage.Item Item, ColourOutlines.LineMask Lines)>();
-        foreach (var candidate in candidates.OrderBy(c => c.Item.Order).ThenBy(c => c.Icon.Name, StringComparer.Ordinal))
-        {
-            if (!kept.Any(k => k.Lines.Overlap(candidate.Lines) >= ColourOutlines.SameDrawing)) kept.Add(candidate);
-        }
-
-        foreach (var (icon, item, _) in kept)
-        {
-            var name = $"{set.Prefix}_{icon.Name}";
-            if (RenderOutlined(icon, options.Size, RenderStyle.Plain) is not { } pair) continue;
-            var (a, b) = pair;
-            using (a)
-            using (b)
-            {
+                var lines = ColourOutlines.LineMask.Of(a);
+                if (kept.Any(k => k.Overlap(lines) >= ColourOutlines.SameDrawing)) { repeated++; continue; }
+                kept.Add(lines);
+                var name = $"{set.Prefix}_{icon.Name}";
                 pairs.Write(name, a, b, "train");
                 training.Add(new TrainingDrawing(name, item, ColourNames.Dominant(Pixels(b)).Family, style => RenderOutlined(icon, options.Size, style)));
             }
         }
 
         progress?.WriteLine($"{set.Title} {set.Version}: {kept.Count} of {set.Icons.Count} icons kept as training drawings");
-        return new ExtraSetReport(set, kept.Count, noCode, notInOpenMoji, skinTone, outside, heldOut, candidates.Count - kept.Count, unusable);
+        return new ExtraSetReport(set, kept.Count, noCode, notInOpenMoji, skinTone, outside, heldOut, repeated, unusable);
     }
 
     // An icon of another design, rendered in a style (scale and shift as given, its stroke scale choosing the line width), outlined.

@@ -29,14 +29,14 @@ public sealed class OpenMojiPackage
 
     public string Version { get; }
     public IReadOnlyList<Item> Emoji { get; }
+    /// <summary>Drawings that have no colour version or the other way round.</summary>
+    public int Unpaired { get; }
 
     /// <summary>The emoji whose code points are <paramref name="hexcode"/> (spelt as <see cref="IconifyEmojiSet.Hexcode"/> does), or null.</summary>
     public Item? Find(string hexcode) => (byHexcode ??= Emoji.GroupBy(e => IconifyEmojiSet.Hexcode(e.Name)).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal))
         .GetValueOrDefault(hexcode);
 
     private Dictionary<string, Item>? byHexcode;
-    /// <summary>Drawings that have no colour version or the other way round.</summary>
-    public int Unpaired { get; }
 
     public static OpenMojiPackage Open(string path)
     {
