@@ -48,7 +48,7 @@ try
     var engines = new EngineBench(report, work, options.Rounds, threads, roof, options.Calibration, options.Inputs);
     if (options.Runs("engines")) engines.Engines(configs);
     if (options.Runs("precision")) engines.Precision(configs);
-    if (options.Runs("service")) ServiceSection(report, options, work, threads);
+    if (options.Runs("service")) ServiceSection(report, options, work);
     if (options.Runs("training")) TrainingSection(report, options, threads);
     if (options.Runs("gpu")) GpuSection(report);
     report.Save(options.Output);
@@ -78,7 +78,7 @@ static double MachineSection(Report report, BenchOptions options, int threads)
     return roof;
 }
 
-static void ServiceSection(Report report, BenchOptions options, string work, int threads)
+static void ServiceSection(Report report, BenchOptions options, string work)
 {
     if (options.ServiceDll is null || options.Hey is null || options.Png is null)
     {
@@ -94,7 +94,7 @@ static void ServiceSection(Report report, BenchOptions options, string work, int
         models.Add(("openmoji", GeneratorConfig.Shipped.Label, GeneratorConfig.Shipped.Side));
     }
 
-    new ServiceBench(report, work, options.ServiceDll, options.Hey, options.Png, options.Requests, options.Quick ? 3 : 5, threads).Run(models);
+    new ServiceBench(report, work, options.ServiceDll, options.Hey, options.Png, options.Requests, options.Quick ? 3 : 5).Run(models);
 }
 
 static void TrainingSection(Report report, BenchOptions options, int threads)

@@ -11,14 +11,15 @@ namespace Pix2Pix.Bench;
 /// this process, batch 1) and the service under load are measured in alternating rounds, so a ratio compares figures
 /// taken minutes apart on a machine whose speed drifts; each ratio is the median of its rounds, with their spread.
 /// </summary>
-public sealed class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests, int rounds, int threads)
+public sealed class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests, int rounds)
 {
     public void Run(IReadOnlyList<(string Name, string Label, int Side)> models)
     {
         report.Heading("3. Service overhead: POST /translate under load");
         report.Line($"`hey -c C` against the service on loopback (one ONNX Runtime session per model, CPU), a 256×256 PNG sketch, {requests} requests per");
-        report.Line($"concurrency in {rounds} rounds; before each round, the model's own time: ONNX Runtime's batch-1 ms/image in this process ({threads} threads) while the");
-        report.Line("service idles (for the 128² model the service also scales 256² to 128² and back). Ratios are the medians of the rounds' ratios (spread p10…p90).");
+        report.Line($"concurrency in {rounds} rounds; before each round, the model's own time: ONNX Runtime's batch-1 ms/image in this process, in a session the service's own code opens");
+        report.Line("with the service's settings, while the service idles (for the 128² model the service also scales 256² to 128² and back).");
+        report.Line("Ratios are the medians of the rounds' ratios (spread p10…p90).");
         report.Line("hey shares the machine's two cores with the service, so the ratios include the load generator's own CPU use.");
         report.Line();
         var port = FreePort();
@@ -30,22 +31,22 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
             var toReady = Stopwatch.GetElapsedTime(starting).TotalSeconds;
             var rows = new List<string[]>();
             var cold = new List<string>();
+            var warmUps = new List<string>();
             foreach (var (name, label, side) in models)
             {
-                using var model = new OrtGenerator(Path.Combine(work, name + ".onnx"), threads);
+                using var model = ServiceSession.Open(name, Path.Combine(work, name + ".onnx"));
                 var input = Enumerable.Range(0, 3 * side * side).Select(i => (i % 255) / 127.5f - 1f).ToArray();
-                long[] shape = [1, 3, side, side];
                 var url = $"http://127.0.0.1:{port}/translate?model={name}";
                 var first = Load(url, 20, 1);   // the first requests after ready, one at a time
-                Load(url, Math.Max(10, requests / 10), 2); // warm-up
-                var runs = Math.Clamp((int)(300 / Measure.Milliseconds(() => model.Run(input, shape))), 5, 40);
+                warmUps.Add($"{label}: {WarmUntilTheJitSettles(port, url)}");
+                var runs = Math.Clamp((int)(300 / Measure.Milliseconds(() => model.Run(input))), 5, 40);
                 foreach (var concurrency in new[] { 1, 2, 4, 8 })
                 {
                     var modelMs = new List<double>();
                     var loads = new List<LoadResult>();
                     for (var round = 0; round < rounds; round++)
                     {
-                        modelMs.Add(Measure.Median(Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input, shape))).ToArray()));
+                        modelMs.Add(Measure.Median(Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input))).ToArray()));
                         loads.Add(Load(url, Math.Max(2 * concurrency, requests / rounds), concurrency));
                     }
 
@@ -66,12 +67,67 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
             report.Line();
             foreach (var line in cold) report.Line($"- {line}");
             report.Line();
+            report.Line("Before the rounds, each model's requests ran until the service's JIT went quiet (its `dotnet_jit_compilation_time_seconds_total`");
+            report.Line($"grew by less than {F(100 * QuietJit, 0)} % of a batch of requests' wall time, two batches in a row): tiering the HTTP path's methods otherwise takes a core for the first few");
+            report.Line("hundred requests and slows the rounds measured first.");
+            report.Line();
+            foreach (var line in warmUps) report.Line($"- {line}");
+            report.Line();
             report.Heading("3b. Where a request's time goes");
             foreach (var (name, label, _) in models) new RequestBreakdown(report, requests).Run(label, Path.Combine(work, name + ".onnx"), png);
         }
         finally
         {
             if (!service.HasExited) service.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>JIT time, as a share of a warm-up batch's wall time, under which the service counts as warm.</summary>
+    private const double QuietJit = 0.01;
+
+    /// <summary>
+    /// Runs batches of requests (concurrency 2) until the service's JIT spent less than <see cref="QuietJit"/> of a batch's
+    /// wall time compiling in two batches in a row, read from its Prometheus endpoint; says how many requests and JIT seconds that took.
+    /// </summary>
+    private string WarmUntilTheJitSettles(int port, string url)
+    {
+        var batch = Math.Max(50, requests / 2);
+        var before = JitSeconds(port);
+        if (before is null)
+        {
+            Load(url, 4 * batch, 2);
+            return $"{4 * batch} requests (the service's /metrics could not be read, so the JIT was not watched)";
+        }
+
+        var (sent, jit, quiet) = (0, 0.0, 0);
+        for (var i = 0; i < 40; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            Load(url, batch, 2);
+            sent += batch;
+            var after = JitSeconds(port) ?? before.Value;
+            jit += after - before.Value;
+            quiet = after - before.Value < QuietJit * watch.Elapsed.TotalSeconds ? quiet + 1 : 0;
+            before = after;
+            // Two quiet batches in a row: the runtime tiers methods up in bursts, after a delay.
+            if (quiet == 2) return $"{sent} requests, {F(jit, 2)} s of JIT";
+        }
+
+        return $"{sent} requests, {F(jit, 2)} s of JIT, and it had not gone quiet";
+    }
+
+    private static double? JitSeconds(int port)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            var text = client.GetStringAsync($"http://127.0.0.1:{port}/metrics").Result;
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_jit_compilation_time_seconds_total", StringComparison.Ordinal));
+            return line is null ? null : double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        }
+        catch (AggregateException)
+        {
+            return null;
         }
     }
 
