@@ -10,6 +10,8 @@ namespace Pix2Pix.Api.Inference;
 /// Runs a few translations through the whole request path (PNG header, pixel budget, decode, letterbox, batcher, session,
 /// restore, encode) before the service says it is ready, so the first users do not pay for the JIT, the tiering of the
 /// hot methods and the first allocations of the buffers. Inference:WarmUpRequests per model (0: only the session's own).
+/// Kestrel, routing and the endpoint are not on this path: .NET tiers their methods up while the first few hundred real
+/// requests arrive (README, "Measured").
 /// </summary>
 public sealed class RequestPathWarmUp(ImageTranslator translator, IOptions<InferenceOptions> options, ILogger<RequestPathWarmUp> logger)
 {
