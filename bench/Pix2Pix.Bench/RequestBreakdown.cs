@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pix2Pix.Api.Imaging;
-using Pix2Pix.Api.Inference;
 using Pix2Pix.Contracts;
 using SixLabors.ImageSharp;
 using static Pix2Pix.Bench.Report;
@@ -11,7 +9,7 @@ namespace Pix2Pix.Bench;
 
 /// <summary>
 /// Where a request's time goes inside the service: the stages of its pipeline (the service's own classes, one CPU
-/// session as it runs them) timed one after the other on the same PNG, the median of each over many rounds.
+/// session as it runs them, <see cref="ServiceSession"/>) timed one after the other on the same PNG, the median of each over many rounds.
 /// </summary>
 public sealed class RequestBreakdown(Report report, int rounds)
 {
@@ -21,11 +19,10 @@ public sealed class RequestBreakdown(Report report, int rounds)
     {
         var bytes = File.ReadAllBytes(png);
         using var codec = new PngCodec(Options.Create(new UploadOptions()));
-        using var pool = SessionPool.Open(label, File.ReadAllBytes(model), new InferenceOptions { UseCuda = false, SessionsPerModel = 1 }, NullLogger.Instance);
-        var card = pool.Card;
+        using var session = ServiceSession.Open(label, model);
+        var card = session.Card;
         var size = card.NativeSize;
         var input = new float[card.InputChannels * size * size];
-        var output = new float[card.OutputChannels * size * size];
         var times = Stages.Select(_ => new List<double>()).ToArray();
         var stamps = new long[Stages.Length + 1];
         var outputBytes = 0;
@@ -37,7 +34,7 @@ public sealed class RequestBreakdown(Report report, int rounds)
             stamps[1] = Stopwatch.GetTimestamp();
             var content = Letterbox.Fit(image, size, input, card.InputChannels);
             stamps[2] = Stopwatch.GetTimestamp();
-            pool.Sessions[0].Run(input, output, 1, card.InputChannels, card.OutputChannels, size);
+            var output = session.Run(input);
             stamps[3] = Stopwatch.GetTimestamp();
             using var restored = Letterbox.Restore(output, card.OutputChannels, size, content, new Size(header.Width, header.Height));
             stamps[4] = Stopwatch.GetTimestamp();

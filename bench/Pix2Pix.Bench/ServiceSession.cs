@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pix2Pix.Api.Inference;
+using Pix2Pix.Contracts;
 
 namespace Pix2Pix.Bench;
 
 /// <summary>
 /// The model's own time as the service runs it: one CPU session opened by the service's own code, with the service's
 /// "Inference" settings as this process's environment gives them (the service the bench starts inherits the same
-/// environment), batch 1.
+/// environment), batch 1. The service bench times it against the service; the request breakdown times it as a stage.
 /// </summary>
 public sealed class ServiceSession : IDisposable
 {
@@ -26,10 +27,14 @@ public sealed class ServiceSession : IDisposable
         return new ServiceSession(SessionPool.Open(name, File.ReadAllBytes(path), configured with { UseCuda = false, SessionsPerModel = 1 }, NullLogger.Instance));
     }
 
-    public void Run(float[] input)
+    public ModelCard Card => pool.Card;
+
+    /// <summary>Translates one input of <see cref="Card"/>'s shape; the output is overwritten by the next run.</summary>
+    public float[] Run(float[] input)
     {
         var card = pool.Card;
         pool.Sessions[0].Run(input, output, 1, card.InputChannels, card.OutputChannels, card.NativeSize);
+        return output;
     }
 
     public void Dispose() => pool.Dispose();
