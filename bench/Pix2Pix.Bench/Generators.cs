@@ -9,7 +9,7 @@ namespace Pix2Pix.Bench;
 public sealed record GeneratorConfig(string Label, NetworkOptions Network, int Side)
 {
     public static readonly GeneratorConfig Paper = new("unet_256 / ngf 64 (paper)", new NetworkOptions { NetG = "unet_256", Ngf = 64 }, 256);
-    public static readonly GeneratorConfig Shipped = new("unet_128 / ngf 32 (models/openmoji)", new NetworkOptions { NetG = "unet_128", Ngf = 32 }, 128);
+    public static readonly GeneratorConfig Shipped = new("unet_128 / ngf 32 (models/openmoji)", new NetworkOptions { NetG = "unet_128", Ngf = 32, NoDropout = true }, 128);
 
     /// <summary>A generator with the paper's random initialisation in eval mode (per-image statistics), and the same weights as ONNX.</summary>
     public GeneratorNetwork Create(string onnxPath)

@@ -34,6 +34,8 @@ catch (BenchOptions.UsageException e)
     return 2;
 }
 
+// The report's folder, made before anything is measured: the training section writes its plot there before the report is saved.
+Directory.CreateDirectory(Path.GetDirectoryName(options.Output)!);
 var threads = Environment.ProcessorCount;
 set_num_threads(threads);
 var report = new Report();
@@ -106,10 +108,13 @@ static void TrainingSection(Report report, BenchOptions options, int threads)
     report.Line("`--no_fast_step` turns it off) computes the small convolutions as one matrix product each, runs Adam in one pass over memory, and");
     report.Line("the discriminator's convolutions in bfloat16 on float32 weights (`--precision float32` keeps them in float32).");
     report.Line("With a batch above 1, batch norm normalises over the batch and Adam takes fewer steps per image (the paper trained at batch 1): the curves show what each does to learning per image seen.");
+    report.Line($"With `--replicas {threads}` the batch of {threads} is split over {threads} copies of the networks, one LibTorch thread each, their gradients averaged (the reference's DataParallel, on cores):");
+    report.Line($"each image is normalised by itself, as at batch 1, but Adam takes one step per batch; the last row multiplies the learning rate by {threads} for it.");
     report.Line();
     var training = new TrainingBench(report, Path.Combine(Path.GetDirectoryName(options.Output)!, "performance-training.png"));
     training.Run(GeneratorConfig.Shipped, options.Quick ? 96 : 480,
-        [TrainingVariant.Naive(threads), TrainingVariant.Fast(TrainingPrecision.Float32), TrainingVariant.Fast(TrainingPrecision.Bfloat16), TrainingVariant.Fast(TrainingPrecision.Bfloat16, 4)], plot: true);
+        [TrainingVariant.Naive(threads), TrainingVariant.Fast(TrainingPrecision.Float32), TrainingVariant.Fast(TrainingPrecision.Bfloat16), TrainingVariant.Fast(TrainingPrecision.Bfloat16, 4),
+         TrainingVariant.Replicated(threads), TrainingVariant.Replicated(threads, lrScale: threads)], plot: true);
     report.Line();
     training.Run(GeneratorConfig.Paper, options.Quick ? 8 : 24, [TrainingVariant.Naive(threads), TrainingVariant.Fast(TrainingPrecision.Bfloat16)], plot: false);
 }

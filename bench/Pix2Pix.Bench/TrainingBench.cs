@@ -15,6 +15,11 @@ public sealed record TrainingVariant(string Label, TrainOptions Options)
 
     public static TrainingVariant Fast(TrainingPrecision precision, int batchSize = 1) =>
         new($"fast step, {precision.ToString().ToLowerInvariant()} discriminator, batch {batchSize}", new TrainOptions { Name = "bench", Precision = precision, BatchSize = batchSize });
+
+    /// <summary>The fast step with each batch split over <paramref name="replicas"/> copies of the networks, one thread each (<c>--replicas</c>).</summary>
+    public static TrainingVariant Replicated(int replicas, double lrScale = 1) =>
+        new($"fast step, bfloat16 discriminator, batch {replicas} over {replicas} replicas, one thread each{(lrScale == 1 ? "" : $", lr × {lrScale:0.##}")}",
+            new TrainOptions { Name = "bench", BatchSize = replicas, Replicas = replicas, Lr = new TrainOptions { Name = "" }.Lr * lrScale });
 }
 
 /// <summary>

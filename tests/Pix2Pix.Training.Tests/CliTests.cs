@@ -225,6 +225,28 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         AssertUserError(Cli.Run("summary", "--crop_size", "100"), "multiple of 256");
     }
 
+    [Fact]
+    public void Replicas_are_refused_where_they_cannot_split_a_batch_or_repeat_a_run()
+    {
+        string[] train = ["train", "--dataroot", run.Temp["data"], "--name", "replicas", "--checkpoints_dir", run.Temp["replicas"], "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128"];
+        AssertUserError(Cli.Run([.. train, "--replicas", "2"]), "--replicas 2 splits each batch over 2 copies: use --batch_size 2 or more");
+        AssertUserError(Cli.Run([.. train, "--replicas", "0"]), "--replicas must be at least 1");
+        AssertUserError(Cli.Run([.. train, "--replicas", "2", "--batch_size", "2"]), "--replicas above 1 needs --no_dropout");
+        AssertUserError(Cli.Run([.. train, "--replicas", "2", "--batch_size", "2", "--no_dropout", "--pool_size", "4"]), "--replicas above 1 needs --pool_size 0");
+        Assert.False(File.Exists(run.Temp["replicas/replicas/latest_net_G.dat"]));
+    }
+
+    [Fact]
+    public void Train_with_replicas_says_so_and_records_them()
+    {
+        var result = Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "two", "--checkpoints_dir", run.Temp["two"], "--netG", "unet_128", "--ngf", "8", "--ndf", "8",
+            "--preprocess", "none", "--crop_size", "128", "--n_epochs", "1", "--n_epochs_decay", "0", "--batch_size", "2", "--replicas", "2", "--no_dropout");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("batch 2 over 2 replicas", result.Output);
+        Assert.Contains("\"replicas\": 2", File.ReadAllText(run.Temp["two/two/train_options.json"]));
+    }
+
     private static void AssertUserError(Cli.Result result, string expected)
     {
         Assert.Equal(2, result.ExitCode);

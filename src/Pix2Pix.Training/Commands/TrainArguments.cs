@@ -27,6 +27,7 @@ internal sealed class TrainArguments
     private readonly Option<bool> continueTrain = new("--continue_train") { Description = "resume from the run's latest checkpoint" };
     private readonly Option<string> precision = new("--precision") { Description = "the discriminator's convolutions in a training step: bfloat16 (float32 weights and optimiser) | float32", DefaultValueFactory = _ => "bfloat16" };
     private readonly Option<bool> noFastStep = new("--no_fast_step") { Description = "train with LibTorch's convolutions and TorchSharp's Adam in float32 (the slower, first-written step)" };
+    private readonly Option<int> replicas = new("--replicas") { Description = "split each batch over N copies of the networks, one thread each, gradients averaged (DataParallel on CPU cores; --batch_size at least N)", DefaultValueFactory = _ => Defaults.Replicas };
     private readonly Option<int> maxSteps = new("--max_steps") { Description = "stop after this many steps (0 = train to the end)", DefaultValueFactory = _ => 0 };
 
     public TrainArguments(Command command)
@@ -35,7 +36,7 @@ internal sealed class TrainArguments
         precision.AcceptOnlyFromAmong("bfloat16", "float32");
         lrPolicy.AcceptOnlyFromAmong(Names<LearningRatePolicy>());
         initType.AcceptOnlyFromAmong(Names<InitType>());
-        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, saveLatestFreq, epochCount, lrPolicy, lrDecayIters, initType, initGain, continueTrain, precision, noFastStep, maxSteps })
+        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, saveLatestFreq, epochCount, lrPolicy, lrDecayIters, initType, initGain, continueTrain, precision, noFastStep, replicas, maxSteps })
         {
             command.Options.Add(option);
         }
@@ -64,6 +65,7 @@ internal sealed class TrainArguments
             Init = new Initialisation(Enum.Parse<InitType>(result.GetValue(initType)!, ignoreCase: true), result.GetValue(initGain)),
             ContinueTrain = result.GetValue(continueTrain),
             MaxSteps = result.GetValue(maxSteps),
+            Replicas = result.GetValue(replicas),
             FastStep = !result.GetValue(noFastStep),
             Precision = result.GetValue(precision) == "float32" ? TrainingPrecision.Float32 : TrainingPrecision.Bfloat16,
         };
@@ -72,6 +74,8 @@ internal sealed class TrainArguments
             throw new UserInputException("--no_fast_step trains in float32; drop --precision bfloat16 or --no_fast_step");
         }
         if (options.BatchSize < 1) throw new UserInputException("--batch_size must be at least 1");
+        if (options.Replicas < 1) throw new UserInputException("--replicas must be at least 1");
+        if (options.Replicas > options.BatchSize) throw new UserInputException($"--replicas {options.Replicas} splits each batch over {options.Replicas} copies: use --batch_size {options.Replicas} or more");
         if (options.NEpochs < 0 || options.NEpochsDecay < 0 || options.TotalEpochs < 1) throw new UserInputException("--n_epochs + --n_epochs_decay must be at least 1");
         if (options.Lr <= 0) throw new UserInputException("--lr must be positive");
         if (options.LambdaL1 < 0) throw new UserInputException("--lambda_L1 must not be negative");

@@ -39,6 +39,9 @@ public sealed record TrainOptions
     public bool FastStep { get; init; } = true;
     /// <summary>bfloat16 convolutions with float32 master weights (this CPU's AMX/AVX-512 BF16), or float32 throughout; only with <see cref="FastStep"/>.</summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Bfloat16;
+    /// <summary>Split each batch over this many copies of G and D, one per core, their gradients averaged (the reference's
+    /// nn.DataParallel over --gpu_ids, on CPU cores; batch norm per replica, as there). 1: one copy, LibTorch's threads inside each operation.</summary>
+    public int Replicas { get; init; } = 1;
     /// <summary>Stop after this many optimisation steps in this invocation (for smoke runs and tests); 0 = no limit.</summary>
     public int MaxSteps { get; init; }
 

@@ -17,8 +17,10 @@ public static class FusedAdam
 {
     private const int Chunk = 1 << 16;
 
-    /// <summary>One optimisation step of <paramref name="adam"/> (no weight decay, AMSGrad or maximize).</summary>
-    public static void Step(Adam adam)
+    /// <summary>One optimisation step of <paramref name="adam"/> (no weight decay, AMSGrad or maximize). With
+    /// <paramref name="replicas"/>, the gradient is their weighted sum and the new weights are written to each of them
+    /// as well, in the same pass.</summary>
+    public static void Step(Adam adam, ReplicaParameters? replicas = null)
     {
         var states = adam.state_dict().State;
         var index = 0;
@@ -33,8 +35,10 @@ public static class FusedAdam
             var (beta1, beta2, eps, lr) = (options.beta1!.Value, options.beta2!.Value, options.eps!.Value, options.LearningRate!.Value);
             foreach (var parameter in group.Parameters)
             {
-                var state = (Adam.State)states[index++];
+                var state = (Adam.State)states[index];
                 using var grad = parameter.grad;
+                using var copies = replicas?.At(index);
+                index++;
                 if (grad is null) continue;
                 state.step++;
                 var biasCorrection1 = 1 - Math.Pow(beta1, state.step);
@@ -44,12 +48,12 @@ public static class FusedAdam
                 if (!grad.is_contiguous())
                 {
                     using var contiguous = grad.contiguous();
-                    Update(parameter, contiguous, state.exp_avg, state.exp_avg_sq, coefficients);
+                    Update(parameter, contiguous, state.exp_avg, state.exp_avg_sq, coefficients, copies);
                     grad.zero_();
                 }
                 else
                 {
-                    Update(parameter, grad, state.exp_avg, state.exp_avg_sq, coefficients);
+                    Update(parameter, grad, state.exp_avg, state.exp_avg_sq, coefficients, copies);
                 }
             }
         }
@@ -57,9 +61,9 @@ public static class FusedAdam
 
     private readonly record struct Coefficients(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float SqrtBiasCorrection2, float Eps, float NegativeStepSize);
 
-    private static void Update(Tensor parameter, Tensor grad, Tensor expAvg, Tensor expAvgSq, Coefficients c)
+    private static void Update(Tensor parameter, Tensor grad, Tensor expAvg, Tensor expAvgSq, Coefficients c, ReplicaParameters.Copies? copies)
     {
-        foreach (var t in (Tensor[])[parameter, grad, expAvg, expAvgSq])
+        foreach (var t in ((Tensor[])[parameter, grad, expAvg, expAvgSq]).Concat(copies?.Tensors ?? []))
         {
             if (t.dtype != ScalarType.Float32 || t.device_type != TorchSharp.DeviceType.CPU || !t.is_contiguous())
             {
@@ -71,19 +75,28 @@ public static class FusedAdam
         var chunks = (int)((length + Chunk - 1) / Chunk);
         if (chunks == 1)
         {
-            Update(Floats(parameter), Floats(grad), Floats(expAvg), Floats(expAvgSq), c);
+            UpdateChunk(0, (int)length);
             return;
         }
 
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, i =>
         {
             var start = i * Chunk;
-            var count = (int)Math.Min(Chunk, length - start);
-            Update(Floats(parameter).Slice(start, count), Floats(grad).Slice(start, count), Floats(expAvg).Slice(start, count), Floats(expAvgSq).Slice(start, count), c);
+            UpdateChunk(start, (int)Math.Min(Chunk, length - start));
         });
+
+        // A chunk at a time, so that the replicas' gradients are summed and the new weights copied while the chunk is in cache.
+        void UpdateChunk(int start, int count)
+        {
+            var g = Floats(grad).Slice(start, count);
+            if (copies is not null) copies.SumGradients(g, start);
+            var p = Floats(parameter).Slice(start, count);
+            Update(p, g, Floats(expAvg).Slice(start, count), Floats(expAvgSq).Slice(start, count), c);
+            copies?.Broadcast(p, start);
+        }
     }
 
-    private static Span<float> Floats(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
+    internal static Span<float> Floats(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
 
     private static void Update(Span<float> p, Span<float> g, Span<float> m, Span<float> v, Coefficients c)
     {

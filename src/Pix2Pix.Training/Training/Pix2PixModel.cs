@@ -12,7 +12,7 @@ namespace Pix2Pix.Training.Training;
 /// One step: forward, update D on the detached fake and the real pair, then update G with D frozen
 /// on GAN(D(A, G(A)) as real) + λ·|G(A) − B|₁.
 /// </summary>
-public sealed class Pix2PixModel : IDisposable
+public sealed partial class Pix2PixModel : IDisposable
 {
     // Scalars this model passes to LibTorch live as long as it does (see TestTimeBatchNorm2d.One).
     private static readonly Scalar One = 1.0.ToScalar();
@@ -40,6 +40,7 @@ public sealed class Pix2PixModel : IDisposable
         if (Discriminator is PatchDiscriminator patches) patches.Convolutions = train.DiscriminatorConvolutions;
         Generator.train();
         Discriminator.train();
+        CreateReplicas(network, train);
     }
 
     public NetworkOptions Network { get; }
@@ -67,6 +68,7 @@ public sealed class Pix2PixModel : IDisposable
     public StepLosses OptimizeParameters(PairBatch batch, Action<Tensor, Tensor, Tensor>? visuals = null)
     {
         FinalizerFence.Enter();
+        if (replicas.Length > 1) return OptimizeInParallel(batch, visuals);
         using var scope = NewDisposeScope();
         var realA = batch.RealA;
         var realB = batch.RealB;
@@ -124,6 +126,8 @@ public sealed class Pix2PixModel : IDisposable
 
     public void Dispose()
     {
+        threads?.Dispose();
+        foreach (var replica in replicas) replica.Dispose();
         OptimizerG.Dispose();
         OptimizerD.Dispose();
         Generator.Dispose();

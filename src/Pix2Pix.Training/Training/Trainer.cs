@@ -54,7 +54,8 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
             progress.Line($"note: the run was saved with --pool_size {pool}; --pool_size {train.PoolSize} keeps {(train.PoolSize == 0 ? "none" : $"at most {train.PoolSize}")} of its pooled fakes");
         }
 
-        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}, on {device}, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : fastStepLeftToTheCpu ? "first-written float32 step (the fast step is CPU tuning)" : "first-written float32 step")}, run folder {store.RunDirectory}");
+        var split = train.Replicas > 1 ? $", batch {train.BatchSize} over {train.Replicas} replicas on threads of their own" : "";
+        progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}, on {device}{split}, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : fastStepLeftToTheCpu ? "first-written float32 step (the fast step is CPU tuning)" : "first-written float32 step")}, run folder {store.RunDirectory}");
 
         var clock = Stopwatch.StartNew();
         var step = state.Step;
