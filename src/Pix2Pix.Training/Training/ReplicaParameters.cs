@@ -50,10 +50,9 @@ public sealed class ReplicaParameters(IReadOnlyList<Tensor[]> copies)
         private static void Scale(Span<float> x, float a)
         {
             if (a == 1f) return;
-            var i = 0;
             var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
             for (var k = 0; k < vx.Length; k++) vx[k] *= a;
-            for (i = vx.Length * Vector<float>.Count; i < x.Length; i++) x[i] *= a;
+            for (var i = vx.Length * Vector<float>.Count; i < x.Length; i++) x[i] *= a;
         }
 
         private static void AddScaled(Span<float> x, ReadOnlySpan<float> y, float a)
