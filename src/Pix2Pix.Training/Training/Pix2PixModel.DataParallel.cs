@@ -17,8 +17,9 @@ namespace Pix2Pix.Training.Training;
 /// </summary>
 public sealed partial class Pix2PixModel
 {
+    // Replica 0 holds the primary networks; the others, and their threads, exist with --replicas above 1 only.
+    private Replica[] replicas;
     private ReplicaThreads? threads;
-    private Replica[] replicas = [];
     private ReplicaParameters? replicaGenerators, replicaDiscriminators;
     private bool synchronised;
 
@@ -34,9 +35,8 @@ public sealed partial class Pix2PixModel
         var seeded = get_rng_state();
         try
         {
-            replicas = Enumerable.Range(0, train.Replicas).Select(k => k == 0
-                ? new Replica(Generator, Discriminator, owned: false)
-                : new Replica(Networks.CreateGenerator(network, init: train.Init), Networks.CreateDiscriminator(network, train.Init), owned: true)).ToArray();
+            replicas = [.. replicas, .. Enumerable.Range(1, train.Replicas - 1).Select(_ =>
+                new Replica(Networks.CreateGenerator(network, init: train.Init), Networks.CreateDiscriminator(network, train.Init), owned: true))];
         }
         finally
         {
@@ -44,78 +44,40 @@ public sealed partial class Pix2PixModel
             seeded.Dispose();
         }
 
-        foreach (var replica in replicas.Skip(1))
-        {
-            replica.Generator.Convolutions = Generator.Convolutions;
-            if (replica.Discriminator is PatchDiscriminator patches) patches.Convolutions = ((PatchDiscriminator)Discriminator).Convolutions;
-            replica.Generator.train();
-            replica.Discriminator.train();
-        }
+        foreach (var replica in replicas.Skip(1)) PrepareForTraining(replica.Generator, replica.Discriminator, train);
 
         replicaGenerators = new ReplicaParameters(replicas.Skip(1).Select(r => r.Generator.parameters().ToArray()).ToArray());
         replicaDiscriminators = new ReplicaParameters(replicas.Skip(1).Select(r => r.Discriminator.parameters().ToArray()).ToArray());
         threads = new ReplicaThreads(train.Replicas, libTorchThreadsEach: Math.Max(1, get_num_threads() / train.Replicas));
     }
 
-    private StepLosses OptimizeInParallel(PairBatch batch, Action<Tensor, Tensor, Tensor>? visuals)
+    // The first step (after construction or a restored checkpoint): every other copy takes the primary's weights.
+    private void Synchronise()
     {
-        var used = Math.Min(replicas.Length, batch.Size);
-        var share = new double[used];
-        var start = 0L;
-        for (var k = 0; k < used; k++)
-        {
-            var size = batch.Size / used + (k < batch.Size % used ? 1 : 0);
-            replicas[k].Take(batch.RealA.narrow(0, start, size), batch.RealB.narrow(0, start, size));
-            share[k] = (double)size / batch.Size;
-            start += size;
-        }
+        if (synchronised) return;
+        Broadcast(r => r.Generator, Generator);
+        Broadcast(r => r.Discriminator, Discriminator);
+        synchronised = true;
+    }
 
-        try
-        {
-            if (!synchronised)
-            {
-                // The first step (after construction or a restored checkpoint): every copy takes the primary's weights.
-                Broadcast(r => r.Generator, Generator);
-                Broadcast(r => r.Discriminator, Discriminator);
-                synchronised = true;
-            }
-
-            if (ganMode == GanMode.None)
-            {
-                ZeroGrad(OptimizerG);
-                threads!.Run(used, k => replicas[k].L1Only(lambdaL1));
-                StepReplicas(OptimizerG, replicaGenerators!, share, r => r.Generator, Generator);
-            }
-            else
-            {
-                ZeroGrad(OptimizerD);
-                threads!.Run(used, k => replicas[k].DiscriminatorPass(ganLoss));
-                StepReplicas(OptimizerD, replicaDiscriminators!, share, r => r.Discriminator, Discriminator);
-                ZeroGrad(OptimizerG);
-                threads.Run(used, k => replicas[k].GeneratorPass(ganLoss, lambdaL1));
-                StepReplicas(OptimizerG, replicaGenerators!, share, r => r.Generator, Generator);
-            }
-
-            if (visuals is not null)
-            {
-                using var scope = NewDisposeScope();
-                visuals(batch.RealA, cat(replicas.Take(used).Select(r => r.FakeB!).ToArray(), 0).detach(), batch.RealB);
-            }
-
-            var losses = replicas.Take(used).Select(r => r.Losses).ToArray();
-            double Mean(Func<StepLosses, double> loss) => losses.Select((l, k) => loss(l) * share[k]).Sum();
-            return new StepLosses(Mean(l => l.GGan), Mean(l => l.GL1), Mean(l => l.DReal), Mean(l => l.DFake));
-        }
-        finally
-        {
-            foreach (var replica in replicas.Take(used)) replica.Release();
-        }
+    // Each replica in use runs its pass: on its own thread, or on the calling one when there is only the primary.
+    private void Run(int used, Action<Replica> pass)
+    {
+        if (threads is null) pass(replicas[0]);
+        else threads.Run(used, k => pass(replicas[k]));
     }
 
     // One optimiser step on the replicas' averaged gradient, after which every copy holds the primary's new weights: the
     // fused step does all of it in one pass; the first-written step averages, steps and copies in passes of their own.
-    private void StepReplicas(Adam optimizer, ReplicaParameters copies, double[] share, Func<Replica, nn.Module> network, nn.Module primary)
+    // Without other copies, the primary's own step.
+    private void StepReplicas(Adam optimizer, ReplicaParameters? copies, double[] share, Func<Replica, nn.Module> network, nn.Module primary)
     {
+        if (copies is null)
+        {
+            Step(optimizer);
+            return;
+        }
+
         if (fusedAdam)
         {
             copies.Use(share);
@@ -158,72 +120,6 @@ public sealed partial class Pix2PixModel
                 total.add_(grad, alpha: share[k]);
                 grad.zero_();
             }
-        }
-    }
-
-    /// <summary>One replica: its networks, its slice of the step's batch and what its passes produced.</summary>
-    private sealed class Replica(GeneratorNetwork generator, nn.Module<Tensor, Tensor> discriminator, bool owned) : IDisposable
-    {
-        private Tensor? realA, realB;
-
-        public GeneratorNetwork Generator { get; } = generator;
-        public nn.Module<Tensor, Tensor> Discriminator { get; } = discriminator;
-        public Tensor? FakeB { get; private set; }
-        public StepLosses Losses { get; private set; } = new(0, 0, 0, 0);
-
-        public void Take(Tensor a, Tensor b)
-        {
-            realA = a.DetachFromDisposeScope();
-            realB = b.DetachFromDisposeScope();
-        }
-
-        public void L1Only(Scalar lambdaL1)
-        {
-            using var scope = NewDisposeScope();
-            FakeB = Generator.forward(realA!).DetachFromDisposeScope();
-            var lossGL1 = nn.functional.l1_loss(FakeB, realB!).mul(lambdaL1);
-            lossGL1.backward();
-            Losses = new StepLosses(0, lossGL1.item<float>(), 0, 0);
-        }
-
-        // G's forward, then D's loss on the detached fake and on the real pair, back-propagated into this replica's D.
-        public void DiscriminatorPass(GanLoss ganLoss)
-        {
-            using var scope = NewDisposeScope();
-            FakeB = Generator.forward(realA!).DetachFromDisposeScope();
-            SetRequiresGrad(Discriminator, true);
-            var lossDFake = ganLoss.Compute(Discriminator.forward(cat([realA!, FakeB.detach()], 1)), targetIsReal: false);
-            var lossDReal = ganLoss.Compute(Discriminator.forward(cat([realA!, realB!], 1)), targetIsReal: true);
-            lossDFake.add(lossDReal, One).mul(Half).backward();
-            Losses = new StepLosses(0, 0, lossDReal.item<float>(), lossDFake.item<float>());
-        }
-
-        // G's loss through the updated D (frozen) plus λ·L1, back-propagated into this replica's G.
-        public void GeneratorPass(GanLoss ganLoss, Scalar lambdaL1)
-        {
-            using var scope = NewDisposeScope();
-            SetRequiresGrad(Discriminator, false);
-            var lossGGan = ganLoss.Compute(Discriminator.forward(cat([realA!, FakeB!], 1)), targetIsReal: true);
-            var lossGL1 = nn.functional.l1_loss(FakeB!, realB!).mul(lambdaL1);
-            lossGGan.add(lossGL1, One).backward();
-            Losses = Losses with { GGan = lossGGan.item<float>(), GL1 = lossGL1.item<float>() };
-        }
-
-        // Frees this step's slice and fake (the fake holds G's graph until then).
-        public void Release()
-        {
-            realA?.Dispose();
-            realB?.Dispose();
-            FakeB?.Dispose();
-            (realA, realB, FakeB) = (null, null, null);
-        }
-
-        public void Dispose()
-        {
-            Release();
-            if (!owned) return;
-            Generator.Dispose();
-            Discriminator.Dispose();
         }
     }
 }

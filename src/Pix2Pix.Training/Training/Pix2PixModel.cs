@@ -36,10 +36,8 @@ public sealed partial class Pix2PixModel : IDisposable
         lambdaL1 = train.LambdaL1.ToScalar();
         Pool = new ImagePool(train.PoolSize);
         fusedAdam = train.FastStep;
-        Generator.Convolutions = train.GeneratorConvolutions;
-        if (Discriminator is PatchDiscriminator patches) patches.Convolutions = train.DiscriminatorConvolutions;
-        Generator.train();
-        Discriminator.train();
+        PrepareForTraining(Generator, Discriminator, train);
+        replicas = [new Replica(Generator, Discriminator, owned: false)];
         CreateReplicas(network, train);
     }
 
@@ -64,47 +62,65 @@ public sealed partial class Pix2PixModel : IDisposable
         }
     }
 
-    /// <summary>One optimisation step; returns the losses and, when asked, the images for a sample grid.</summary>
+    /// <summary>One optimisation step; returns the losses and, when asked, the images for a sample grid. The batch is
+    /// split over the replicas (<see cref="Replica"/>); with one, its passes run on the calling thread.</summary>
     public StepLosses OptimizeParameters(PairBatch batch, Action<Tensor, Tensor, Tensor>? visuals = null)
     {
         FinalizerFence.Enter();
-        if (replicas.Length > 1) return OptimizeInParallel(batch, visuals);
-        using var scope = NewDisposeScope();
-        var realA = batch.RealA;
-        var realB = batch.RealB;
-        var fakeB = Generator.forward(realA);
-        if (ganMode == GanMode.None) return OptimizeL1Only(realA, fakeB, realB, visuals);
+        var used = Math.Min(replicas.Length, batch.Size);
+        var share = new double[used];
+        var start = 0L;
+        for (var k = 0; k < used; k++)
+        {
+            var size = batch.Size / used + (k < batch.Size % used ? 1 : 0);
+            replicas[k].Take(batch.RealA.narrow(0, start, size), batch.RealB.narrow(0, start, size));
+            share[k] = (double)size / batch.Size;
+            start += size;
+        }
 
-        SetRequiresGrad(Discriminator, true);
-        ZeroGrad(OptimizerD);
-        var fakeAB = Pool.Query(cat([realA, fakeB.detach()], 1));
-        var lossDFake = ganLoss.Compute(Discriminator.forward(fakeAB), targetIsReal: false);
-        var lossDReal = ganLoss.Compute(Discriminator.forward(cat([realA, realB], 1)), targetIsReal: true);
-        var lossD = lossDFake.add(lossDReal, One).mul(Half);
-        lossD.backward();
-        Step(OptimizerD);
+        try
+        {
+            Synchronise();
+            if (ganMode == GanMode.None)
+            {
+                // The paper's L1-only ablation: G alone, on λ·|G(A) − B|₁; the GAN losses are reported as 0.
+                ZeroGrad(OptimizerG);
+                Run(used, r => r.L1Only(lambdaL1));
+                StepReplicas(OptimizerG, replicaGenerators, share, r => r.Generator, Generator);
+            }
+            else
+            {
+                ZeroGrad(OptimizerD);
+                Run(used, r => r.DiscriminatorPass(ganLoss, Pool));
+                StepReplicas(OptimizerD, replicaDiscriminators, share, r => r.Discriminator, Discriminator);
+                ZeroGrad(OptimizerG);
+                Run(used, r => r.GeneratorPass(ganLoss, lambdaL1));
+                StepReplicas(OptimizerG, replicaGenerators, share, r => r.Generator, Generator);
+            }
 
-        SetRequiresGrad(Discriminator, false);
-        ZeroGrad(OptimizerG);
-        var lossGGan = ganLoss.Compute(Discriminator.forward(cat([realA, fakeB], 1)), targetIsReal: true);
-        var lossGL1 = nn.functional.l1_loss(fakeB, realB).mul(lambdaL1);
-        var lossG = lossGGan.add(lossGL1, One);
-        lossG.backward();
-        Step(OptimizerG);
+            if (visuals is not null)
+            {
+                using var scope = NewDisposeScope();
+                visuals(batch.RealA, cat(replicas.Take(used).Select(r => r.FakeB!).ToArray(), 0).detach(), batch.RealB);
+            }
 
-        visuals?.Invoke(realA, fakeB.detach(), realB);
-        return new StepLosses(lossGGan.item<float>(), lossGL1.item<float>(), lossDReal.item<float>(), lossDFake.item<float>());
+            var losses = replicas.Take(used).Select(r => r.Losses).ToArray();
+            double Mean(Func<StepLosses, double> loss) => losses.Select((l, k) => loss(l) * share[k]).Sum();
+            return new StepLosses(Mean(l => l.GGan), Mean(l => l.GL1), Mean(l => l.DReal), Mean(l => l.DFake));
+        }
+        finally
+        {
+            foreach (var replica in replicas.Take(used)) replica.Release();
+        }
     }
 
-    // The paper's L1-only ablation: G alone, on λ·|G(A) − B|₁; the GAN losses are reported as 0.
-    private StepLosses OptimizeL1Only(Tensor realA, Tensor fakeB, Tensor realB, Action<Tensor, Tensor, Tensor>? visuals)
+    // Both networks as a training step runs them: its convolution modes, and training mode.
+    private static void PrepareForTraining(GeneratorNetwork generator, nn.Module<Tensor, Tensor> discriminator, TrainOptions train)
     {
-        ZeroGrad(OptimizerG);
-        var lossGL1 = nn.functional.l1_loss(fakeB, realB).mul(lambdaL1);
-        lossGL1.backward();
-        Step(OptimizerG);
-        visuals?.Invoke(realA, fakeB.detach(), realB);
-        return new StepLosses(0, lossGL1.item<float>(), 0, 0);
+        generator.Convolutions = train.GeneratorConvolutions;
+        if (discriminator is PatchDiscriminator patches) patches.Convolutions = train.DiscriminatorConvolutions;
+        generator.train();
+        discriminator.train();
     }
 
     // The fused step leaves every gradient zeroed; the first-written step needs zero_grad's pass.

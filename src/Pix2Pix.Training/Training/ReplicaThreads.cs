@@ -22,8 +22,6 @@ public sealed class ReplicaThreads : IDisposable
         set_num_threads(own);
     }
 
-    public int Count => workers.Length;
-
     /// <summary>Runs <paramref name="work"/>(k) on thread k for every k below <paramref name="replicas"/> at once.</summary>
     public void Run(int replicas, Action<int> work)
     {
