@@ -14,11 +14,12 @@ public class ReplicaTests
     private static readonly NetworkOptions Shipped = new() { NetG = "unet_128", Ngf = 8, Ndf = 8, NoDropout = true };
 
     [Theory]
-    [InlineData(GanMode.Vanilla)]
-    [InlineData(GanMode.None)]
-    public void Two_replicas_average_their_gradients_into_the_step_one_network_takes_on_the_whole_batch(GanMode ganMode)
+    [InlineData(GanMode.Vanilla, true)]
+    [InlineData(GanMode.None, true)]
+    [InlineData(GanMode.Vanilla, false)]   // the first-written step: averaged, stepped and copied in passes of their own
+    public void Two_replicas_average_their_gradients_into_the_step_one_network_takes_on_the_whole_batch(GanMode ganMode, bool fastStep)
     {
-        var options = new TrainOptions { Name = "r", GanMode = ganMode, Precision = TrainingPrecision.Float32, BatchSize = 2, Lr = 0.002 };
+        var options = new TrainOptions { Name = "r", GanMode = ganMode, FastStep = fastStep, Precision = TrainingPrecision.Float32, BatchSize = 2, Lr = 0.002 };
         using var one = Model(PerImage, options);
         using var two = Model(PerImage, options with { Replicas = 2 });
 
