@@ -29,11 +29,14 @@ public sealed class ServiceSession : IDisposable
 
     public ModelCard Card => pool.Card;
 
-    /// <summary>Translates one input of <see cref="Card"/>'s shape; the output is overwritten by the next run.</summary>
-    public float[] Run(float[] input)
+    /// <summary>
+    /// Translates one input of <see cref="Card"/>'s shape as the service runs a lone request (<paramref name="alone"/>,
+    /// on its spinning session where it has one) or one in a busy period; the output is overwritten by the next run.
+    /// </summary>
+    public float[] Run(float[] input, bool alone = true)
     {
         var card = pool.Card;
-        pool.Sessions[0].Run(input, output, 1, card.InputChannels, card.OutputChannels, card.NativeSize);
+        pool.Sessions[0].Run(input, output, 1, card.InputChannels, card.OutputChannels, card.NativeSize, alone);
         return output;
     }
 

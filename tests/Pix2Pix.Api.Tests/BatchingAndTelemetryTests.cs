@@ -25,6 +25,34 @@ public class BatchingAndTelemetryTests
         Assert.True(largest > 1 && batches < 32, $"{batches} batches, the largest of {largest}");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_request_alone_runs_on_the_spinning_session_and_a_batch_of_several_on_the_sleeping_one(bool spinWhenAlone)
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Inference:MaxBatchSize"] = "8",
+            ["Inference:MaxBatchWaitMilliseconds"] = "40",
+            ["Inference:SpinWhenAlone"] = spinWhenAlone ? "true" : "false",
+        });
+        var client = await factory.ReadyClientAsync();
+        var png = Pngs.Rgb(128, 128);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate", TranslateTests.Raw(png))).StatusCode);
+        var afterOne = Runs(factory);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => client.PostAsync("/translate", TranslateTests.Raw(png))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(spinWhenAlone ? (1L, 0L) : (0L, 1L), afterOne);
+        var (batches, requests, _) = BatchSizes(factory);
+        var (alone, shared) = Runs(factory);
+        Assert.Equal(batches, alone + shared);
+        // Every run of several requests is shared, so at least the 32 requests beyond the lone ones' went through shared runs.
+        Assert.True(shared > afterOne.Shared && requests - alone >= 32, $"{alone} runs alone, {shared} shared, {requests} requests");
+        if (!spinWhenAlone) Assert.Equal(0, alone);
+    }
+
     [Fact]
     public async Task A_full_queue_answers_503_with_retry_after()
     {
@@ -85,6 +113,26 @@ public class BatchingAndTelemetryTests
         }
 
         return seen;
+    }
+
+    // Runs counted by the inference-duration histogram's "alone" tag, as last exported (cumulative).
+    private static (long Alone, long Shared) Runs(ServiceFactory factory)
+    {
+        factory.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        var metric = factory.Metrics.LastOrDefault(m => m.Name == "pix2pix.inference.duration");
+        var (alone, shared) = (0L, 0L);
+        if (metric is null) return (alone, shared);
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            foreach (var tag in point.Tags)
+            {
+                if (tag.Key != "alone") continue;
+                if (Equals(tag.Value, true)) alone += point.GetHistogramCount();
+                else shared += point.GetHistogramCount();
+            }
+        }
+
+        return (alone, shared);
     }
 
     // The batch-size histogram as last exported (cumulative): how many batches, how many requests, the largest batch.

@@ -135,6 +135,10 @@ public sealed class Batcher : IAsyncDisposable
         activity?.SetTag("pix2pix.batch_size", batch.Count);
         activity?.SetTag("pix2pix.provider", session.Provider);
         activity?.SetTag("pix2pix.device", session.Device);
+        // A lone request has the cores to itself (no other request of any model is being read, decoded, queued or encoded):
+        // it runs on the session whose threads spin.
+        var alone = session.SpinsWhenAlone && batch.Count == 1 && telemetry.Active <= 1 && Volatile.Read(ref arriving) == 0 && queue.Reader.Count == 0;
+        activity?.SetTag("pix2pix.alone", alone);
         var started = Stopwatch.GetTimestamp();
         var counted = batch.Count(p => p.Counted);
         foreach (var pending in batch.Where(p => p.Counted)) telemetry.QueueWait.Record(Stopwatch.GetElapsedTime(pending.EnqueuedAt, started).TotalMilliseconds);
@@ -146,12 +150,13 @@ public sealed class Batcher : IAsyncDisposable
                 batch[i].Input.AsSpan().CopyTo(input.AsSpan(i * inPer, inPer));
             }
 
-            session.Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize);
+            session.Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize, alone);
             if (counted > 0)
             {
                 var tags = new TagList { { "model", model }, { "provider", session.Provider }, { "device", session.Device } };
-                telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
                 telemetry.BatchSize.Record(counted, tags);
+                tags.Add("alone", alone);
+                telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
             }
 
             for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(output.AsSpan(i * outPer, outPer).ToArray());

@@ -53,12 +53,21 @@ public sealed record InferenceOptions
     public double ReloadPollSeconds { get; init; } = 5;
 
     /// <summary>
-    /// Whether ONNX Runtime's intra-op threads spin after a run waiting for the next (ONNX Runtime's own default). Off
-    /// here: on two cores the spinning threads took the cores from decoding, encoding, HTTP and the other requests in
-    /// flight, and requests at concurrency 1 took 20 ms at the median with spinning against 16 ms without (seven
-    /// alternating starts, README). Worth turning on only where inference has cores to itself.
+    /// Whether ONNX Runtime's intra-op threads spin while they wait for work, between a run's operators and after it
+    /// (ONNX Runtime's own default). Off here: on two cores the spinning threads take the cores from decoding, encoding,
+    /// HTTP and the other requests in flight, and the service served fewer requests at concurrency 4 with it (README,
+    /// "Measured"); lone requests spin anyway (<see cref="SpinWhenAlone"/>). Worth turning on only where inference has
+    /// cores to itself.
     /// </summary>
     public bool AllowSpinning { get; init; }
+
+    /// <summary>
+    /// On the CPU, a request that has the service to itself (a batch of one, no other request admitted) runs on
+    /// a second session of the model whose threads spin through the run and stop when it returns (ONNX Runtime's
+    /// force_spinning_stop): no operator waits for a sleeping thread to wake, and busy periods keep the sleeping threads
+    /// that leave the cores to decoding and encoding. Costs a second copy of each model's weights in memory.
+    /// </summary>
+    public bool SpinWhenAlone { get; init; } = true;
 
     /// <summary>Translations run through the whole request path per model before the service says it is ready.</summary>
     public int WarmUpRequests { get; init; } = 20;

@@ -48,7 +48,8 @@ public sealed class SessionPool : IDisposable
     }
 
     // Reads the card from the session's metadata, checks the graph against it, and runs a batch of every size the batcher
-    // can form, so that no request pays for a first run at its shape (cuDNN's algorithm search, the arena's growth).
+    // can form (and a lone request's, on its own session when it has one), so that no request pays for a first run at its
+    // shape (cuDNN's algorithm search, the arena's growth).
     private static ModelCard WarmUp(GeneratorSession session, ModelCard? known, int maxBatch)
     {
         var card = known ?? ModelCard.FromMetadata(session.Metadata);
@@ -66,6 +67,8 @@ public sealed class SessionPool : IDisposable
         {
             session.Run(input.AsMemory(0, batch * card.InputChannels * size * size), output.AsMemory(0, batch * card.OutputChannels * size * size), batch, card.InputChannels, card.OutputChannels, size);
         }
+
+        if (session.SpinsWhenAlone) session.Run(input.AsMemory(0, card.InputChannels * size * size), output.AsMemory(0, card.OutputChannels * size * size), 1, card.InputChannels, card.OutputChannels, size, alone: true);
 
         return card;
     }

@@ -34,6 +34,9 @@ public sealed class Pix2PixTelemetry : IDisposable
     public Counter<long> Rejected { get; }
     public Counter<long> ModelReloads { get; }
 
+    /// <summary>Requests admitted to a model and not yet answered, all models together.</summary>
+    public int Active => Volatile.Read(ref active);
+
     public void Admitted() => Interlocked.Increment(ref active);
 
     public void Answered() => Interlocked.Decrement(ref active);
