@@ -36,7 +36,7 @@ public sealed class ServiceSession : IDisposable
     public float[] Run(float[] input, bool alone = true)
     {
         var card = pool.Card;
-        pool.Sessions[0].Run(input, output, 1, card.InputChannels, card.OutputChannels, card.NativeSize, alone);
+        (alone && pool.Alone is { } spinning ? spinning : pool.Sessions[0]).Run(input, output, 1, card.InputChannels, card.OutputChannels, card.NativeSize);
         return output;
     }
 

@@ -136,8 +136,8 @@ public sealed class Batcher : IAsyncDisposable
         activity?.SetTag("pix2pix.provider", session.Provider);
         activity?.SetTag("pix2pix.device", session.Device);
         // A lone request has the cores to itself (no other request of any model is being read, decoded, queued or encoded):
-        // it runs on the session whose threads spin.
-        var alone = session.SpinsWhenAlone && batch.Count == 1 && telemetry.Active <= 1 && Volatile.Read(ref arriving) == 0 && queue.Reader.Count == 0;
+        // it runs on the pool's session whose threads spin.
+        var alone = pool.Alone is not null && batch.Count == 1 && telemetry.Active <= 1 && Volatile.Read(ref arriving) == 0 && queue.Reader.Count == 0;
         activity?.SetTag("pix2pix.alone", alone);
         var started = Stopwatch.GetTimestamp();
         var counted = batch.Count(p => p.Counted);
@@ -150,7 +150,7 @@ public sealed class Batcher : IAsyncDisposable
                 batch[i].Input.AsSpan().CopyTo(input.AsSpan(i * inPer, inPer));
             }
 
-            session.Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize, alone);
+            (alone ? pool.Alone! : session).Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize);
             if (counted > 0)
             {
                 var tags = new TagList { { "model", model }, { "provider", session.Provider }, { "device", session.Device } };

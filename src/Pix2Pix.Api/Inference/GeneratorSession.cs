@@ -6,9 +6,7 @@ namespace Pix2Pix.Api.Inference;
 /// <summary>
 /// One ONNX Runtime session of a generator, on CUDA when its libraries load, it can be appended and it survives a
 /// warm-up, otherwise on the CPU. Owns its native resources. Inputs and outputs are N×C×S×S float32 in [-1, 1]. Runs one
-/// batch at a time (its batcher's worker). On the CPU it may hold a second session of the same model for a request that
-/// has it to itself (<see cref="InferenceOptions.SpinWhenAlone"/>): its threads spin through the run, so no operator waits
-/// for a sleeping thread to wake, and stop when it returns.
+/// batch at a time (its batcher's worker).
 /// </summary>
 public sealed class GeneratorSession : IDisposable
 {
@@ -18,15 +16,13 @@ public sealed class GeneratorSession : IDisposable
     public const string Cpu = "CPU";
 
     private readonly InferenceSession session;
-    private readonly InferenceSession? alone;
     private readonly RunOptions runOptions = new();
     private readonly OrtAllocator? pinned;
     private readonly Dictionary<int, PinnedBatch> pinnedBatches = [];
 
-    private GeneratorSession(InferenceSession session, string provider, string device, OrtAllocator? pinned = null, InferenceSession? alone = null)
+    private GeneratorSession(InferenceSession session, string provider, string device, OrtAllocator? pinned = null)
     {
         this.session = session;
-        this.alone = alone;
         Provider = provider;
         Device = device;
         this.pinned = pinned;
@@ -36,9 +32,6 @@ public sealed class GeneratorSession : IDisposable
 
     /// <summary>Where it runs: "cuda:N" or "cpu".</summary>
     public string Device { get; }
-
-    /// <summary>Whether a lone request runs on a session of its own whose threads spin through the run.</summary>
-    public bool SpinsWhenAlone => alone is not null;
 
     public IReadOnlyDictionary<string, string> Metadata => session.ModelMetadata.CustomMetadataMap;
 
@@ -72,24 +65,7 @@ public sealed class GeneratorSession : IDisposable
         }
 
         using var cpuOptions = SessionOptionsFor(threads, options.AllowSpinning);
-        var shared = new InferenceSession(onnx, cpuOptions);
-        InferenceSession? lone = null;
-        try
-        {
-            if (options.SpinWhenAlone && !options.AllowSpinning)
-            {
-                using var spinning = SessionOptionsFor(threads, allowSpinning: true);
-                spinning.AddSessionConfigEntry("session.force_spinning_stop", "1");
-                lone = new InferenceSession(onnx, spinning);
-            }
-        }
-        catch
-        {
-            shared.Dispose();
-            throw;
-        }
-
-        var cpu = new GeneratorSession(shared, Cpu, "cpu", alone: lone);
+        var cpu = new GeneratorSession(new InferenceSession(onnx, cpuOptions), Cpu, "cpu");
         try
         {
             warmUp(cpu);
@@ -101,6 +77,18 @@ public sealed class GeneratorSession : IDisposable
         }
 
         return cpu;
+    }
+
+    /// <summary>
+    /// Opens the model on the CPU with threads that spin through each run, so no operator waits for a sleeping thread to
+    /// wake, and stop spinning when it returns (ONNX Runtime's force_spinning_stop): for a request that has the service to
+    /// itself (<see cref="InferenceOptions.SpinWhenAlone"/>).
+    /// </summary>
+    public static GeneratorSession OpenSpinning(byte[] onnx, int threads)
+    {
+        using var options = SessionOptionsFor(threads, allowSpinning: true);
+        options.AddSessionConfigEntry("session.force_spinning_stop", "1");
+        return new GeneratorSession(new InferenceSession(onnx, options), Cpu, "cpu");
     }
 
     // Page-locked host memory from CUDA's pinned allocator: the device copies batches in and out of it by DMA. Without it
@@ -119,11 +107,8 @@ public sealed class GeneratorSession : IDisposable
         }
     }
 
-    /// <summary>
-    /// Runs one batch: <paramref name="input"/> holds <paramref name="batch"/> images of C×S×S, the result the same for the
-    /// output. <paramref name="alone"/>: nothing else is waiting for the cores (a lone request), so the threads may spin.
-    /// </summary>
-    public void Run(Memory<float> input, Memory<float> output, int batch, int inputChannels, int outputChannels, int size, bool alone = false)
+    /// <summary>Runs one batch: <paramref name="input"/> holds <paramref name="batch"/> images of C×S×S, the result the same for the output.</summary>
+    public void Run(Memory<float> input, Memory<float> output, int batch, int inputChannels, int outputChannels, int size)
     {
         if (pinned is not null)
         {
@@ -133,7 +118,7 @@ public sealed class GeneratorSession : IDisposable
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, [batch, inputChannels, size, size]);
         using var outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output, [batch, outputChannels, size, size]);
-        (alone && this.alone is not null ? this.alone : session).Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
+        session.Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
     }
 
     // Through the pinned buffers bound for this batch size (made on its first run, which the start-up warm-up does).
@@ -192,7 +177,6 @@ public sealed class GeneratorSession : IDisposable
         foreach (var bound in pinnedBatches.Values) bound.Dispose();
         pinned?.Dispose();
         runOptions.Dispose();
-        alone?.Dispose();
         session.Dispose();
     }
 }

@@ -4,30 +4,43 @@ namespace Pix2Pix.Api.Inference;
 
 /// <summary>
 /// The sessions of one model file, opened from the bytes that were read (so the version named is the one that runs),
-/// each checked against the model's card and warmed up with one batch before it counts. Immutable once open.
+/// each checked against the model's card and warmed up with one batch before it counts. On the CPU, one more session for
+/// a request that has the service to itself (<see cref="Alone"/>). Immutable once open.
 /// </summary>
 public sealed class SessionPool : IDisposable
 {
     private readonly List<GeneratorSession> sessions;
 
-    private SessionPool(List<GeneratorSession> sessions, ModelCard card)
+    private SessionPool(List<GeneratorSession> sessions, GeneratorSession? alone, ModelCard card)
     {
         this.sessions = sessions;
+        Alone = alone;
         Card = card;
     }
 
     public ModelCard Card { get; }
     public IReadOnlyList<GeneratorSession> Sessions => sessions;
+
     public string Provider => sessions[0].Provider;
     public string Device => sessions[0].Device;
 
-    /// <summary>Opens <see cref="InferenceOptions.EffectiveSessions"/> sessions, the CPU threads split between them; throws what is wrong.</summary>
+    /// <summary>
+    /// Where a request that has the service to itself runs (<see cref="InferenceOptions.SpinWhenAlone"/>): a CPU session
+    /// with every core, whose threads spin through the run; null on CUDA, with spinning on everywhere, or turned off.
+    /// </summary>
+    public GeneratorSession? Alone { get; }
+
+    /// <summary>
+    /// Opens <see cref="InferenceOptions.EffectiveSessions"/> sessions, the CPU threads split between them, and on the CPU
+    /// the lone request's session (<see cref="Alone"/>); throws what is wrong.
+    /// </summary>
     public static SessionPool Open(string name, byte[] onnx, InferenceOptions options, ILogger logger)
     {
         var cores = Environment.ProcessorCount;
         var count = options.EffectiveSessions(cores);
         var threads = Math.Max(1, cores / count);
         var opened = new List<GeneratorSession>(count);
+        GeneratorSession? alone = null;
         ModelCard? card = null;
         try
         {
@@ -38,18 +51,25 @@ public sealed class SessionPool : IDisposable
                 opened.Add(GeneratorSession.Open(name, onnx, on, threads, session => card = WarmUp(session, card, Math.Max(1, options.MaxBatchSize)), logger));
             }
 
-            return new SessionPool(opened, card!);
+            // Only one request at a time can have the service to itself: one such session per model, with every core.
+            if (options.SpinWhenAlone && !options.AllowSpinning && opened[0].Provider == GeneratorSession.Cpu)
+            {
+                alone = GeneratorSession.OpenSpinning(onnx, cores);
+                WarmUp(alone, card, maxBatch: 1);
+            }
+
+            return new SessionPool(opened, alone, card!);
         }
         catch
         {
+            alone?.Dispose();
             foreach (var session in opened) session.Dispose();
             throw;
         }
     }
 
     // Reads the card from the session's metadata, checks the graph against it, and runs a batch of every size the batcher
-    // can form (and a lone request's, on its own session when it has one), so that no request pays for a first run at its
-    // shape (cuDNN's algorithm search, the arena's growth).
+    // can form, so that no request pays for a first run at its shape (cuDNN's algorithm search, the arena's growth).
     private static ModelCard WarmUp(GeneratorSession session, ModelCard? known, int maxBatch)
     {
         var card = known ?? ModelCard.FromMetadata(session.Metadata);
@@ -68,13 +88,12 @@ public sealed class SessionPool : IDisposable
             session.Run(input.AsMemory(0, batch * card.InputChannels * size * size), output.AsMemory(0, batch * card.OutputChannels * size * size), batch, card.InputChannels, card.OutputChannels, size);
         }
 
-        if (session.SpinsWhenAlone) session.Run(input.AsMemory(0, card.InputChannels * size * size), output.AsMemory(0, card.OutputChannels * size * size), 1, card.InputChannels, card.OutputChannels, size, alone: true);
-
         return card;
     }
 
     public void Dispose()
     {
+        Alone?.Dispose();
         foreach (var session in sessions) session.Dispose();
     }
 }
