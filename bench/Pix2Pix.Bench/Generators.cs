@@ -23,19 +23,35 @@ public sealed record GeneratorConfig(string Label, NetworkOptions Network, int S
     }
 
     /// <summary>
-    /// This generator as ONNX with every weight zero: as fast as a trained one (the work does not depend on the values) and
-    /// compressed to almost nothing, for scripts/gpu-bundle's speed measurements.
+    /// This generator as ONNX for speed measurements alone (scripts/gpu-bundle): the paper's random initialisation, each
+    /// weight tensor's first <see cref="TilePeriod"/> values repeated through it. The work does not depend on the values,
+    /// the answers are not constant (so a float16 twin can be compared with it), no weight is zero (zeros can run faster
+    /// than real data on a GPU), and the repetition compresses to almost nothing.
     /// </summary>
-    public void WriteZeros(string onnxPath, bool float16 = false)
+    public void WriteTiled(string onnxPath, bool float16 = false)
     {
-        using var generator = Networks.CreateGenerator(Network, initialise: false);
+        TorchSharp.torch.manual_seed(0);
+        using var generator = Networks.CreateGenerator(Network);
         using (TorchSharp.torch.no_grad())
         {
-            foreach (var parameter in generator.parameters()) parameter.zero_();
+            foreach (var parameter in generator.parameters())
+            {
+                var count = parameter.numel();
+                if (count <= TilePeriod) continue;
+                using var flat = parameter.flatten();
+                using var period = flat.narrow(0, 0, TilePeriod).clone();
+                using var repeated = period.repeat((count + TilePeriod - 1) / TilePeriod);
+                using var tiled = repeated.narrow(0, 0, count);
+                using var shaped = tiled.view(parameter.shape);
+                parameter.copy_(shaped);
+            }
         }
 
-        GeneratorExporter.Write(generator, Card("speed only (all weights zero)") with { Float16Compute = float16 }, onnxPath);
+        GeneratorExporter.Write(generator, Card($"speed only (random weights, tiled every {TilePeriod} values)") with { Float16Compute = float16 }, onnxPath);
     }
+
+    /// <summary>How many values of each weight tensor <see cref="WriteTiled"/> keeps before repeating them.</summary>
+    public const int TilePeriod = 4096;
 
     private ModelCard Card(string dataset) => new()
     {

@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 // Run through scripts/bench, which builds the service and this program and passes the paths.
 if (args is ["speed-models", var folder])
 {
-    // scripts/gpu-bundle: the paper's generator with zero weights, for timing only, in float32 and float16.
-    GeneratorConfig.Paper.WriteZeros(Path.Combine(folder, "unet_256_ngf64.onnx"));
-    GeneratorConfig.Paper.WriteZeros(Path.Combine(folder, "unet_256_ngf64_float16.onnx"), float16: true);
+    // scripts/gpu-bundle: the paper's generator with tiled random weights, for timing only, in float32 and float16.
+    GeneratorConfig.Paper.WriteTiled(Path.Combine(folder, "unet_256_ngf64.onnx"));
+    GeneratorConfig.Paper.WriteTiled(Path.Combine(folder, "unet_256_ngf64_float16.onnx"), float16: true);
     Console.WriteLine($"wrote unet_256_ngf64.onnx and unet_256_ngf64_float16.onnx in {folder}");
     return 0;
 }
@@ -52,7 +52,7 @@ try
     if (options.Runs("precision")) engines.Precision(configs);
     if (options.Runs("service")) ServiceSection(report, options, work);
     if (options.Runs("training")) TrainingSection(report, options, threads);
-    if (options.Runs("gpu")) GpuSection(report);
+    if (options.Runs("gpu")) GpuSection(report, options);
     report.Save(options.Output);
     Console.WriteLine($"wrote {options.Output}");
     return 0;
@@ -119,8 +119,8 @@ static void TrainingSection(Report report, BenchOptions options, int threads)
     training.Run(GeneratorConfig.Paper, options.Quick ? 8 : 24, [TrainingVariant.Naive(threads), TrainingVariant.Fast(TrainingPrecision.Bfloat16)], plot: false);
 }
 
-static void GpuSection(Report report)
+static void GpuSection(Report report, BenchOptions options)
 {
     report.Heading("5. GPU");
-    report.Line(Gpu.Describe());
+    report.Line(Gpu.Describe(Path.GetDirectoryName(options.Output)!));
 }

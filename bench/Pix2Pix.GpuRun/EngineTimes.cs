@@ -5,7 +5,7 @@ using Pix2Pix.Api.Inference;
 namespace Pix2Pix.GpuRun;
 
 /// <summary>One generator's time per batch size through the service's own <see cref="GeneratorSession"/>.</summary>
-public sealed record EngineRow(string Model, string Provider, string Device, int Batch, int Runs, double MsPerBatch)
+public sealed record EngineRow(string Model, string Provider, string Device, int Batch, int Runs, double MsPerBatch, string Setting = "")
 {
     public double MsPerImage => MsPerBatch / Batch;
     public double ImagesPerSecond => 1000 / MsPerImage;
@@ -19,22 +19,33 @@ public sealed record EngineRow(string Model, string Provider, string Device, int
 /// </summary>
 public static class EngineTimes
 {
-    /// <summary>The rows by batch size, and the model's answer (batch 1) to the fixed input every model gets.</summary>
-    public static (IReadOnlyList<EngineRow> Rows, float[] Answer) Measure(string modelPath, TimeSpan perBatch, ILogger logger)
+    /// <summary>
+    /// The service's defaults, one session per model. Its warm-up runs batch 1 only: each batch size measured gets its own
+    /// untimed run.
+    /// </summary>
+    public static readonly InferenceOptions Defaults = new() { UseCuda = true, SessionsPerModel = 1, MaxBatchSize = 1 };
+
+    /// <summary>
+    /// The rows by batch size (<see cref="RunOptions.Batches"/> unless <paramref name="batches"/> names others; with
+    /// <paramref name="options"/> in place of <see cref="Defaults"/>, described by <paramref name="setting"/>), and the
+    /// model's answer to the fixed input every model gets at the first batch size.
+    /// </summary>
+    public static (IReadOnlyList<EngineRow> Rows, float[] Answer) Measure(string modelPath, TimeSpan perBatch, ILogger logger,
+        InferenceOptions? options = null, IReadOnlyList<int>? batches = null, string setting = "")
     {
         var name = Path.GetFileNameWithoutExtension(modelPath);
-        // Its warm-up runs batch 1 only: each batch size below gets its own untimed run.
-        var options = new InferenceOptions { UseCuda = true, SessionsPerModel = 1, MaxBatchSize = 1 };
+        options ??= Defaults;
         using var pool = SessionPool.Open(name, File.ReadAllBytes(modelPath), options, logger);
         var session = pool.Sessions[0];
         var (inputs, outputs, size) = (pool.Card.InputChannels, pool.Card.OutputChannels, pool.Card.NativeSize);
         var rows = new List<EngineRow>();
         float[]? answer = null;
-        foreach (var batch in RunOptions.Batches)
+        foreach (var batch in batches ?? RunOptions.Batches)
         {
-            var input = new float[batch * inputs * size * size];
-            var output = new float[batch * outputs * size * size];
-            for (var i = 0; i < input.Length; i++) input[i] = (i % 7 - 3) / 3f;   // a fixed pattern in [-1, 1]
+            // As the batcher does: into the session's page-locked buffers where it has them.
+            var (input, output) = session.BuffersFor(batch, inputs, outputs, size) ?? (new float[batch * inputs * size * size], new float[batch * outputs * size * size]);
+            var pattern = input.Span;
+            for (var i = 0; i < pattern.Length; i++) pattern[i] = (i % 7 - 3) / 3f;   // a fixed pattern in [-1, 1]
             void Run() => session.Run(input, output, batch, inputs, outputs, size);
             Run();
             answer ??= output.ToArray();
@@ -47,8 +58,8 @@ public static class EngineTimes
                 times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
-            rows.Add(new EngineRow(name, session.Provider, session.Device, batch, times.Count, times.At(0.5)));
-            logger.LogInformation("{Model} batch {Batch}: {Ms:F2} ms/image on {Device}", name, batch, rows[^1].MsPerImage, session.Device);
+            rows.Add(new EngineRow(name, session.Provider, session.Pinned ? session.Device + ", pinned" : session.Device, batch, times.Count, times.At(0.5), setting));
+            logger.LogInformation("{Model}{Setting} batch {Batch}: {Ms:F3} ms/image on {Device}", name, setting.Length > 0 ? $" ({setting})" : "", batch, rows[^1].MsPerImage, session.Device);
         }
 
         return (rows, answer!);

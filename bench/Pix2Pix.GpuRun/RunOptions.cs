@@ -9,9 +9,12 @@ public sealed record RunOptions(string Service, string Models, string Png, strin
     public static readonly int[] Batches = [1, 4, 16, 64];
     public static readonly int[] Concurrencies = [1, 8, 32];
 
+    /// <summary>The batch sizes at which each CUDA setting is compared with the defaults: one image's latency, the throughput.</summary>
+    public static readonly int[] SettingBatches = [1, 64];
+
     /// <summary>How long each batch size is timed (after its warm-up run), and each concurrency level is loaded.</summary>
-    public TimeSpan EngineTime => TimeSpan.FromSeconds(Quick ? 1 : 5);
-    public TimeSpan LoadTime => TimeSpan.FromSeconds(Quick ? 4 : 20);
+    public TimeSpan EngineTime => TimeSpan.FromSeconds(Quick ? 1 : 3);
+    public TimeSpan LoadTime => TimeSpan.FromSeconds(Quick ? 4 : 15);
 
     public sealed class UsageException(string message) : Exception(message);
 

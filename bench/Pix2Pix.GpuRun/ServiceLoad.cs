@@ -32,7 +32,8 @@ public sealed class ServiceLoad : IAsyncDisposable
     /// <summary>Seconds from the process's start to /health/ready.</summary>
     public double StartToReadySeconds { get; private set; }
 
-    public static async Task<ServiceLoad> StartAsync(RunOptions options, string defaultModel)
+    /// <summary>Starts the service on the models in <paramref name="modelsFolder"/>, <paramref name="defaultModel"/> the default.</summary>
+    public static async Task<ServiceLoad> StartAsync(RunOptions options, string modelsFolder, string defaultModel)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(Path.Combine(options.Service, "Pix2Pix.Api"))
@@ -42,7 +43,7 @@ public sealed class ServiceLoad : IAsyncDisposable
             RedirectStandardError = true,
         };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["Inference__ModelsFolder"] = options.Models;
+        start.Environment["Inference__ModelsFolder"] = modelsFolder;
         start.Environment["Inference__DefaultModel"] = defaultModel;
         start.Environment["Inference__UseCuda"] = "true";
         start.Environment["Inference__QueueCapacity"] = "256";

@@ -144,13 +144,17 @@ public sealed class Batcher : IAsyncDisposable
         foreach (var pending in batch.Where(p => p.Counted)) telemetry.QueueWait.Record(Stopwatch.GetElapsedTime(pending.EnqueuedAt, started).TotalMilliseconds);
         try
         {
+            var runner = alone ? pool.Alone! : session;
+            // On CUDA with pinned buffers the batch is written into the session's page-locked memory, which goes to the device by DMA.
+            var (batchInput, batchOutput) = runner.BuffersFor(batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize)
+                ?? (input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer));
             for (var i = 0; i < batch.Count; i++)
             {
                 if (batch[i].Input.Length != inPer) throw new InvalidDataException($"an input holds {batch[i].Input.Length} values, the model takes {inPer}");
-                batch[i].Input.AsSpan().CopyTo(input.AsSpan(i * inPer, inPer));
+                batch[i].Input.AsSpan().CopyTo(batchInput.Span.Slice(i * inPer, inPer));
             }
 
-            (alone ? pool.Alone! : session).Run(input.AsMemory(0, batch.Count * inPer), output.AsMemory(0, batch.Count * outPer), batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize);
+            runner.Run(batchInput, batchOutput, batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize);
             if (counted > 0)
             {
                 var tags = new TagList { { "model", model }, { "provider", session.Provider }, { "device", session.Device } };
@@ -159,7 +163,7 @@ public sealed class Batcher : IAsyncDisposable
                 telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
             }
 
-            for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(output.AsSpan(i * outPer, outPer).ToArray());
+            for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(batchOutput.Span.Slice(i * outPer, outPer).ToArray());
         }
         catch (Exception e)
         {

@@ -17,15 +17,23 @@ public sealed class GeneratorSession : IDisposable
 
     private readonly InferenceSession session;
     private readonly RunOptions runOptions = new();
-    private readonly OrtAllocator? pinned;
-    private readonly Dictionary<int, PinnedBatch> pinnedBatches = [];
+    private readonly int? cudaDevice;
+    private readonly Dictionary<int, PinnedBatch>? pinnedBatches;
 
-    private GeneratorSession(InferenceSession session, string provider, string device, OrtAllocator? pinned = null)
+    private GeneratorSession(InferenceSession session)
+    {
+        this.session = session;
+        Provider = Cpu;
+        Device = "cpu";
+    }
+
+    private GeneratorSession(InferenceSession session, string provider, int cudaDevice, bool pinned)
     {
         this.session = session;
         Provider = provider;
-        Device = device;
-        this.pinned = pinned;
+        Device = $"cuda:{cudaDevice}";
+        this.cudaDevice = cudaDevice;
+        pinnedBatches = pinned ? [] : null;
     }
 
     public string Provider { get; }
@@ -33,13 +41,19 @@ public sealed class GeneratorSession : IDisposable
     /// <summary>Where it runs: "cuda:N" or "cpu".</summary>
     public string Device { get; }
 
+    /// <summary>Whether batches go in and out through the session's own page-locked and device buffers (CUDA only).</summary>
+    public bool Pinned => pinnedBatches is not null;
+
     public IReadOnlyDictionary<string, string> Metadata => session.ModelMetadata.CustomMetadataMap;
 
     public IReadOnlyList<long> InputShape => session.InputMetadata.TryGetValue(InputName, out var input)
         ? input.Dimensions.Select(d => (long)d).ToArray()
         : throw new InvalidDataException($"the model has no input named '{InputName}'");
 
-    /// <summary>Opens the model <paramref name="onnx"/> on CUDA (if asked and usable) or the CPU; <paramref name="warmUp"/> runs on it before it counts as working.</summary>
+    /// <summary>
+    /// Opens the model <paramref name="onnx"/> on CUDA (if asked and usable; with pinned buffers if asked, else or if
+    /// they fail, from ordinary memory) or the CPU; <paramref name="warmUp"/> runs on it before it counts as working.
+    /// </summary>
     public static GeneratorSession Open(string name, byte[] onnx, InferenceOptions options, int threads, Action<GeneratorSession> warmUp, ILogger logger)
     {
         void OnTheCpu(string reason) => logger.LogWarning("CUDA is not usable for {Model} ({Reason}); running it on the CPU", name, reason);
@@ -47,25 +61,21 @@ public sealed class GeneratorSession : IDisposable
         if (unavailable is not null) OnTheCpu(unavailable);
         else if (options.UseCuda)
         {
-            GeneratorSession? cuda = null;
-            try
+            string? failure = null;
+            if (options.PinnedBuffers)
             {
-                using var cudaOptions = SessionOptionsFor(threads, options.AllowSpinning);
-                CudaProvider.Append(cudaOptions, options);
-                var opened = new InferenceSession(onnx, cudaOptions);
-                cuda = new GeneratorSession(opened, Cuda, $"cuda:{options.CudaDeviceId}", options.PinnedBuffers ? PinnedAllocator(opened, options.CudaDeviceId, name, logger) : null);
-                warmUp(cuda);
-                return cuda;
+                var pinned = TryCuda(onnx, options, threads, pinned: true, warmUp, out failure);
+                if (pinned is not null) return pinned;
+                logger.LogWarning("Pinned buffers failed for {Model} ({Reason}); it runs on CUDA from ordinary memory", name, failure);
             }
-            catch (OnnxRuntimeException e)
-            {
-                cuda?.Dispose();
-                OnTheCpu(e.Message.Split('\n')[0]);
-            }
+
+            var cuda = TryCuda(onnx, options, threads, pinned: false, warmUp, out failure);
+            if (cuda is not null) return cuda;
+            OnTheCpu(failure!);
         }
 
         using var cpuOptions = SessionOptionsFor(threads, options.AllowSpinning);
-        var cpu = new GeneratorSession(new InferenceSession(onnx, cpuOptions), Cpu, "cpu");
+        var cpu = new GeneratorSession(new InferenceSession(onnx, cpuOptions));
         try
         {
             warmUp(cpu);
@@ -79,6 +89,31 @@ public sealed class GeneratorSession : IDisposable
         return cpu;
     }
 
+    // A CUDA session that survived its warm-up, or null and why not.
+    private static GeneratorSession? TryCuda(byte[] onnx, InferenceOptions options, int threads, bool pinned, Action<GeneratorSession> warmUp, out string? failure)
+    {
+        GeneratorSession? cuda = null;
+        try
+        {
+            lock (DeviceGate.For(options.CudaDeviceId))
+            {
+                using var cudaOptions = SessionOptionsFor(threads, options.AllowSpinning);
+                CudaProvider.Append(cudaOptions, options);
+                cuda = new GeneratorSession(new InferenceSession(onnx, cudaOptions), Cuda, options.CudaDeviceId, pinned);
+                warmUp(cuda);
+            }
+
+            failure = null;
+            return cuda;
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or CudaRuntime.CudaException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            cuda?.Dispose();
+            failure = e.Message.Split('\n')[0];
+            return null;
+        }
+    }
+
     /// <summary>
     /// Opens the model on the CPU with threads that spin through each run, so no operator waits for a sleeping thread to
     /// wake, and stop spinning when it returns (ONNX Runtime's force_spinning_stop): for a request that has the service to
@@ -88,76 +123,61 @@ public sealed class GeneratorSession : IDisposable
     {
         using var options = SessionOptionsFor(threads, allowSpinning: true);
         options.AddSessionConfigEntry("session.force_spinning_stop", "1");
-        return new GeneratorSession(new InferenceSession(onnx, options), Cpu, "cpu");
+        return new GeneratorSession(new InferenceSession(onnx, options));
     }
 
-    // Page-locked host memory from CUDA's pinned allocator: the device copies batches in and out of it by DMA. Without it
-    // the session still runs on CUDA, from ordinary memory.
-    private static OrtAllocator? PinnedAllocator(InferenceSession session, int deviceId, string name, ILogger logger)
+    /// <summary>
+    /// Where a batch of <paramref name="batch"/> should be written and read on this session, to save a copy each way: its
+    /// page-locked buffers on CUDA with pinned buffers, or null (any memory will do).
+    /// </summary>
+    public (Memory<float> Input, Memory<float> Output)? BuffersFor(int batch, int inputChannels, int outputChannels, int size)
     {
-        try
-        {
-            using var info = new OrtMemoryInfo("CudaPinned", OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.CpuOutput);
-            return new OrtAllocator(session, info);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            logger.LogWarning("No pinned host buffers for {Model} ({Reason}); it runs on CUDA from ordinary memory", name, e.Message.Split('\n')[0]);
-            return null;
-        }
+        if (pinnedBatches is null) return null;
+        var bound = Bound(batch, inputChannels, outputChannels, size);
+        return (bound.Input, bound.Output);
     }
 
-    /// <summary>Runs one batch: <paramref name="input"/> holds <paramref name="batch"/> images of C×S×S, the result the same for the output.</summary>
+    /// <summary>
+    /// Runs one batch: <paramref name="input"/> holds <paramref name="batch"/> images of C×S×S, the result the same for the
+    /// output (on pinned buffers, without a copy when they are <see cref="BuffersFor"/>'s).
+    /// </summary>
     public void Run(Memory<float> input, Memory<float> output, int batch, int inputChannels, int outputChannels, int size)
     {
-        if (pinned is not null)
+        if (pinnedBatches is not null)
         {
-            RunPinned(input.Span, output.Span, batch, inputChannels, outputChannels, size);
+            var bound = Bound(batch, inputChannels, outputChannels, size);
+            if (!Is(input, bound.Input)) input.Span.CopyTo(bound.Input);
+            lock (DeviceGate.For(cudaDevice!.Value)) bound.Run(session, runOptions);
+            if (!Is(output, bound.Output)) bound.Output.CopyTo(output.Span);
             return;
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, [batch, inputChannels, size, size]);
         using var outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output, [batch, outputChannels, size, size]);
-        session.Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
+        if (cudaDevice is { } device)
+        {
+            lock (DeviceGate.For(device)) session.Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
+        }
+        else
+        {
+            session.Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
+        }
     }
 
-    // Through the pinned buffers bound for this batch size (made on its first run, which the start-up warm-up does).
-    private void RunPinned(ReadOnlySpan<float> input, Span<float> output, int batch, int inputChannels, int outputChannels, int size)
+    // The pinned buffers of this batch size, made on its first run (which the start-up warm-up does).
+    private PinnedBatch Bound(int batch, int inputChannels, int outputChannels, int size)
     {
-        if (!pinnedBatches.TryGetValue(batch, out var bound))
+        if (!pinnedBatches!.TryGetValue(batch, out var bound))
         {
-            bound = new PinnedBatch(session, pinned!, [batch, inputChannels, size, size], [batch, outputChannels, size, size]);
+            lock (DeviceGate.For(cudaDevice!.Value)) bound = new PinnedBatch(session, cudaDevice.Value, [batch, inputChannels, size, size], [batch, outputChannels, size, size]);
             pinnedBatches[batch] = bound;
         }
 
-        input.CopyTo(bound.Input.GetTensorMutableDataAsSpan<float>());
-        session.RunWithBinding(runOptions, bound.Binding);
-        bound.Binding.SynchronizeBoundOutputs();
-        bound.Output.GetTensorDataAsSpan<float>().CopyTo(output);
+        return bound;
     }
 
-    private sealed class PinnedBatch : IDisposable
-    {
-        public PinnedBatch(InferenceSession session, OrtAllocator allocator, long[] inputShape, long[] outputShape)
-        {
-            Input = OrtValue.CreateAllocatedTensorValue(allocator, TensorElementType.Float, inputShape);
-            Output = OrtValue.CreateAllocatedTensorValue(allocator, TensorElementType.Float, outputShape);
-            Binding = session.CreateIoBinding();
-            Binding.BindInput(InputName, Input);
-            Binding.BindOutput(OutputName, Output);
-        }
-
-        public OrtValue Input { get; }
-        public OrtValue Output { get; }
-        public OrtIoBinding Binding { get; }
-
-        public void Dispose()
-        {
-            Binding.Dispose();
-            Input.Dispose();
-            Output.Dispose();
-        }
-    }
+    private static bool Is(Memory<float> memory, float[] array) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray<float>(memory, out var segment) && segment.Array == array && segment.Offset == 0 && segment.Count == array.Length;
 
     private static Microsoft.ML.OnnxRuntime.SessionOptions SessionOptionsFor(int threads, bool allowSpinning)
     {
@@ -174,8 +194,19 @@ public sealed class GeneratorSession : IDisposable
 
     public void Dispose()
     {
-        foreach (var bound in pinnedBatches.Values) bound.Dispose();
-        pinned?.Dispose();
+        if (cudaDevice is { } device)
+        {
+            lock (DeviceGate.For(device)) Release();
+        }
+        else
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        foreach (var bound in pinnedBatches?.Values ?? Enumerable.Empty<PinnedBatch>()) bound.Dispose();
         runOptions.Dispose();
         session.Dispose();
     }

@@ -44,10 +44,11 @@ public sealed class SessionPool : IDisposable
         ModelCard? card = null;
         try
         {
-            // The first session finds the provider (CUDA, or the CPU with one warning); the others open on the one it found.
+            // The first session finds the provider (CUDA, or the CPU with one warning) and whether pinned buffers work; the others
+            // open the way it did.
             for (var i = 0; i < count; i++)
             {
-                var on = i == 0 ? options : options with { UseCuda = opened[0].Provider == GeneratorSession.Cuda };
+                var on = i == 0 ? options : options with { UseCuda = opened[0].Provider == GeneratorSession.Cuda, PinnedBuffers = opened[0].Pinned };
                 opened.Add(GeneratorSession.Open(name, onnx, on, threads, session => card = WarmUp(session, card, Math.Max(1, options.MaxBatchSize)), logger));
             }
 
