@@ -115,14 +115,13 @@ public sealed class GeneratorSession : IDisposable
     }
 
     /// <summary>
-    /// Opens the model on the CPU with threads that spin through each run, so no operator waits for a sleeping thread to
-    /// wake, and stop spinning when it returns (ONNX Runtime's force_spinning_stop): for a request that has the service to
-    /// itself (<see cref="InferenceOptions.SpinWhenAlone"/>).
+    /// Opens the model on the CPU with threads that spin while they wait for work, so no operator of a run waits for a
+    /// sleeping thread to wake, and that spin on briefly after it (ONNX Runtime's own spinning, which then lets them
+    /// sleep): for a request that has the service to itself (<see cref="InferenceOptions.SpinWhenAlone"/>).
     /// </summary>
     public static GeneratorSession OpenSpinning(byte[] onnx, int threads)
     {
         using var options = SessionOptionsFor(threads, allowSpinning: true);
-        options.AddSessionConfigEntry("session.force_spinning_stop", "1");
         return new GeneratorSession(new InferenceSession(onnx, options));
     }
 

@@ -63,9 +63,9 @@ public sealed record InferenceOptions
 
     /// <summary>
     /// On the CPU, a request that has the service to itself (a batch of one, no other request admitted) runs on
-    /// one more session of the model, with every core, whose threads spin through the run and stop when it returns (ONNX
-    /// Runtime's force_spinning_stop): no operator waits for a sleeping thread to wake, and busy periods keep the sleeping
-    /// threads that leave the cores to decoding and encoding. Costs one more copy of each model's weights in memory.
+    /// one more session of the model, with every core, whose threads spin through the run and briefly after it: no
+    /// operator waits for a sleeping thread to wake, and busy periods keep the sleeping threads that leave the cores to
+    /// decoding and encoding. Costs one more copy of each model's weights in memory.
     /// </summary>
     public bool SpinWhenAlone { get; init; } = true;
 
