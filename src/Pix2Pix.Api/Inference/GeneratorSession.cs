@@ -27,10 +27,10 @@ public sealed class GeneratorSession : IDisposable
         Device = "cpu";
     }
 
-    private GeneratorSession(InferenceSession session, string provider, int cudaDevice, bool pinned)
+    private GeneratorSession(InferenceSession session, int cudaDevice, bool pinned)
     {
         this.session = session;
-        Provider = provider;
+        Provider = Cuda;
         Device = $"cuda:{cudaDevice}";
         this.cudaDevice = cudaDevice;
         pinnedBatches = pinned ? [] : null;
@@ -99,7 +99,7 @@ public sealed class GeneratorSession : IDisposable
             {
                 using var cudaOptions = SessionOptionsFor(threads, options.AllowSpinning);
                 CudaProvider.Append(cudaOptions, options);
-                cuda = new GeneratorSession(new InferenceSession(onnx, cudaOptions), Cuda, options.CudaDeviceId, pinned);
+                cuda = new GeneratorSession(new InferenceSession(onnx, cudaOptions), options.CudaDeviceId, pinned);
                 warmUp(cuda);
             }
 
@@ -111,6 +111,12 @@ public sealed class GeneratorSession : IDisposable
             cuda?.Dispose();
             failure = e.Message.Split('\n')[0];
             return null;
+        }
+        catch
+        {
+            // Not CUDA's fault (a model that does not match its card, say): the caller reports it.
+            cuda?.Dispose();
+            throw;
         }
     }
 
