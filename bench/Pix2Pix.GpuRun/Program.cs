@@ -122,38 +122,44 @@ var png = File.ReadAllBytes(options.Png);
 // The service gets the served model alone: every model it finds is opened and warmed up at every batch size, per session.
 var servedFolder = Directory.CreateTempSubdirectory("pix2pix-gpu-run-models.").FullName;
 File.Copy(models.First(m => Path.GetFileNameWithoutExtension(m) == served), Path.Combine(servedFolder, served + ".onnx"));
-await using (var service = await ServiceLoad.StartAsync(options, servedFolder, served))
+try
 {
-    var loaded = await service.ModelsAsync();
-    lines.Add("");
-    lines.Add("### The service under load");
-    lines.Add("");
-    lines.Add($"The bundle's service (`Pix2Pix.Api`, its defaults apart from `Inference:QueueCapacity` 256), ready {F(service.StartToReadySeconds, 1)} s after its start; models: "
-        + string.Join(", ", loaded.Select(m => $"{m.Name} {m.State} on {m.Provider ?? "-"} ({m.Device ?? "-"})"))
-        + $". Closed-loop clients POST `/translate?model={served}` with {Path.GetFileName(options.Png)} ({png.Length:N0} bytes) for {F(options.LoadTime.TotalSeconds, 0)} s per level; errors are answers other than 200.");
-    lines.Add("");
-    lines.Add("| model | concurrency | requests | req/s | p50 ms | p99 ms | errors |");
-    lines.Add("| --- | --- | --- | --- | --- | --- | --- |");
-    foreach (var concurrency in RunOptions.Concurrencies)
+    await using (var service = await ServiceLoad.StartAsync(options, servedFolder, served))
     {
-        var row = await service.LoadAsync(served, png, concurrency, options.LoadTime);
-        logger.LogInformation("{Model} at concurrency {Concurrency}: {Rps:F1} req/s, p50 {P50:F1} ms, {Errors} errors", row.Model, row.Concurrency, row.RequestsPerSecond, row.P50, row.Errors);
-        lines.Add($"| {row.Model} | {row.Concurrency} | {row.Requests} | {F(row.RequestsPerSecond, 1)} | {F(row.P50)} | {F(row.P99)} | {row.Errors}{(row.Errors > 0 ? $" ({row.ErrorKinds})" : "")} |");
-        if (noCuda is null && concurrency == 32)
+        var loaded = await service.ModelsAsync();
+        lines.Add("");
+        lines.Add("### The service under load");
+        lines.Add("");
+        lines.Add($"The bundle's service (`Pix2Pix.Api`, its defaults apart from `Inference:QueueCapacity` 256), ready {F(service.StartToReadySeconds, 1)} s after its start; models: "
+            + string.Join(", ", loaded.Select(m => $"{m.Name} {m.State} on {m.Provider ?? "-"} ({m.Device ?? "-"})"))
+            + $". Closed-loop clients POST `/translate?model={served}` with {Path.GetFileName(options.Png)} ({png.Length:N0} bytes) for {F(options.LoadTime.TotalSeconds, 0)} s per level; errors are answers other than 200.");
+        lines.Add("");
+        lines.Add("| model | concurrency | requests | req/s | p50 ms | p99 ms | errors |");
+        lines.Add("| --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var concurrency in RunOptions.Concurrencies)
         {
-            lines.Add("");
-            lines.Add($"- Target, ≥ 500 requests/s at concurrency 32 with no errors: {F(row.RequestsPerSecond, 1)} requests/s, {row.Errors} errors, {(row.RequestsPerSecond >= 500 && row.Errors == 0 ? "met" : "missed")}.");
+            var row = await service.LoadAsync(served, png, concurrency, options.LoadTime);
+            logger.LogInformation("{Model} at concurrency {Concurrency}: {Rps:F1} req/s, p50 {P50:F1} ms, {Errors} errors", row.Model, row.Concurrency, row.RequestsPerSecond, row.P50, row.Errors);
+            lines.Add($"| {row.Model} | {row.Concurrency} | {row.Requests} | {F(row.RequestsPerSecond, 1)} | {F(row.P50)} | {F(row.P99)} | {row.Errors}{(row.Errors > 0 ? $" ({row.ErrorKinds})" : "")} |");
+            if (noCuda is null && concurrency == 32)
+            {
+                lines.Add("");
+                lines.Add($"- Target, ≥ 500 requests/s at concurrency 32 with no errors: {F(row.RequestsPerSecond, 1)} requests/s, {row.Errors} errors, {(row.RequestsPerSecond >= 500 && row.Errors == 0 ? "met" : "missed")}.");
+            }
+
+            Save();
         }
 
-        Save();
+        // What the service itself said (warnings and errors; its models' provider lines) goes to the log, not to RESULTS.
+        Console.WriteLine("== the service's own log (its last lines)");
+        Console.WriteLine(service.Output);
     }
-
-    // What the service itself said (warnings and errors; its models' provider lines) goes to the log, not to RESULTS.
-    Console.WriteLine("== the service's own log (its last lines)");
-    Console.WriteLine(service.Output);
+}
+finally
+{
+    Directory.Delete(servedFolder, recursive: true);
 }
 
-Directory.Delete(servedFolder, recursive: true);
 Save();
 Console.WriteLine($"wrote {options.Output}");
 return 0;

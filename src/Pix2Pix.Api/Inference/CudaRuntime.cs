@@ -28,13 +28,27 @@ internal static class CudaRuntime
         return buffer;
     }
 
-    /// <summary>Page-locks a managed array allocated on the pinned object heap (it never moves), for DMA to and from it.</summary>
-    public static void PageLock(float[] pinnedArray) =>
+    /// <summary>
+    /// Page-locks a managed array allocated on the pinned object heap (it never moves) for DMA to and from
+    /// <paramref name="device"/> (registered as page-locked for that device's context).
+    /// </summary>
+    public static void PageLock(int device, float[] pinnedArray)
+    {
+        UseDevice(device);
         Check(nameof(cudaHostRegister), cudaHostRegister(Marshal.UnsafeAddrOfPinnedArrayElement(pinnedArray, 0), (nuint)((long)pinnedArray.Length * sizeof(float)), 0));
+    }
 
-    public static void Unlock(float[] pinnedArray) => _ = cudaHostUnregister(Marshal.UnsafeAddrOfPinnedArrayElement(pinnedArray, 0));
+    public static void Unlock(int device, float[] pinnedArray)
+    {
+        UseDevice(device);
+        _ = cudaHostUnregister(Marshal.UnsafeAddrOfPinnedArrayElement(pinnedArray, 0));
+    }
 
-    public static void FreeDevice(IntPtr buffer) => _ = cudaFree(buffer);
+    public static void FreeDevice(int device, IntPtr buffer)
+    {
+        UseDevice(device);
+        _ = cudaFree(buffer);
+    }
 
     /// <summary>Copies host to device and returns when the copy is done (page-locked source: by DMA, synchronous).</summary>
     public static void ToDevice(int device, IntPtr destination, IntPtr source, long bytes)

@@ -95,13 +95,14 @@ public sealed class GeneratorSession : IDisposable
         GeneratorSession? cuda = null;
         try
         {
-            lock (DeviceGate.For(options.CudaDeviceId))
+            using (var cudaOptions = SessionOptionsFor(threads, options.AllowSpinning))
             {
-                using var cudaOptions = SessionOptionsFor(threads, options.AllowSpinning);
                 CudaProvider.Append(cudaOptions, options);
-                cuda = new GeneratorSession(new InferenceSession(onnx, cudaOptions), options.CudaDeviceId, pinned);
-                warmUp(cuda);
+                lock (DeviceGate.For(options.CudaDeviceId)) cuda = new GeneratorSession(new InferenceSession(onnx, cudaOptions), options.CudaDeviceId, pinned);
             }
+
+            // Each warm-up run takes the gate itself, so a model loaded while others serve holds their GPU one run at a time.
+            warmUp(cuda);
 
             failure = null;
             return cuda;

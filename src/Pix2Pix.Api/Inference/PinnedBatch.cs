@@ -32,9 +32,9 @@ internal sealed class PinnedBatch : IDisposable
         Output = GC.AllocateUninitializedArray<float>(checked((int)outputShape.Aggregate(1L, (n, d) => n * d)), pinned: true);
         try
         {
-            CudaRuntime.PageLock(Input);
+            CudaRuntime.PageLock(device, Input);
             inputLocked = true;
-            CudaRuntime.PageLock(Output);
+            CudaRuntime.PageLock(device, Output);
             outputLocked = true;
             deviceInput = CudaRuntime.DeviceBuffer(device, InputBytes);
             deviceOutput = CudaRuntime.DeviceBuffer(device, OutputBytes);
@@ -76,10 +76,10 @@ internal sealed class PinnedBatch : IDisposable
         input?.Dispose();
         output?.Dispose();
         (binding, input, output) = (null, null, null);
-        foreach (var buffer in new[] { deviceInput, deviceOutput }.Where(b => b != IntPtr.Zero)) CudaRuntime.FreeDevice(buffer);
+        foreach (var buffer in new[] { deviceInput, deviceOutput }.Where(b => b != IntPtr.Zero)) CudaRuntime.FreeDevice(device, buffer);
         (deviceInput, deviceOutput) = (IntPtr.Zero, IntPtr.Zero);
-        if (inputLocked) CudaRuntime.Unlock(Input);
-        if (outputLocked) CudaRuntime.Unlock(Output);
+        if (inputLocked) CudaRuntime.Unlock(device, Input);
+        if (outputLocked) CudaRuntime.Unlock(device, Output);
         (inputLocked, outputLocked) = (false, false);
     }
 }
