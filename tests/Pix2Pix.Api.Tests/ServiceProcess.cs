@@ -21,7 +21,17 @@ public sealed class ServiceProcess : IDisposable
     public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
     public HttpClient Client { get; }
 
-    public static async Task<ServiceProcess> StartAsync(IDictionary<string, string>? settings = null)
+    /// <summary>The service did not answer /health/ready in time, or exited first; it has been stopped.</summary>
+    public sealed class NotReadyException(int processId, string message) : Exception(message)
+    {
+        public int ProcessId { get; } = processId;
+    }
+
+    /// <summary>
+    /// Starts the service and waits until /health/ready says yes (within <paramref name="readyWithin"/>, 30 s unless
+    /// given); a service that does not get there is stopped, not left running, and its last lines go into the error.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(IDictionary<string, string>? settings = null, TimeSpan? readyWithin = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Pix2Pix.Api.dll"))
@@ -47,7 +57,16 @@ public sealed class ServiceProcess : IDisposable
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) service.Output.Enqueue(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await service.WaitReadyAsync();
+        try
+        {
+            await service.WaitReadyAsync(readyWithin ?? TimeSpan.FromSeconds(30));
+        }
+        catch (Exception e) when (e is not NotReadyException)
+        {
+            service.Dispose();
+            throw;
+        }
+
         return service;
     }
 
@@ -57,11 +76,12 @@ public sealed class ServiceProcess : IDisposable
         kill.WaitForExit();
     }
 
-    private async Task WaitReadyAsync()
+    private async Task WaitReadyAsync(TimeSpan within)
     {
-        for (var i = 0; i < 300; i++)
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < within)
         {
-            Assert.False(Process.HasExited, "the service exited during start-up");
+            if (Process.HasExited) NotReady($"the service exited during start-up (exit code {Process.ExitCode})");
             try
             {
                 if ((await Client.GetAsync("/health/ready")).IsSuccessStatusCode) return;
@@ -74,7 +94,15 @@ public sealed class ServiceProcess : IDisposable
             await Task.Delay(100);
         }
 
-        Assert.Fail("the service did not become ready");
+        NotReady($"the service did not become ready within {within.TotalSeconds:F0} s");
+    }
+
+    // Stops the process and throws, with what it last wrote.
+    private void NotReady(string why)
+    {
+        var id = Process.Id;
+        Dispose();
+        throw new NotReadyException(id, $"{why}; its last lines:\n{string.Join('\n', Output.TakeLast(20))}");
     }
 
     public static int FreePort()
