@@ -20,11 +20,16 @@ public sealed class GeneratorSession : IDisposable
     private readonly int? cudaDevice;
     private readonly Dictionary<int, PinnedBatch>? pinnedBatches;
 
+    // Taken around everything this session asks of its device: on CUDA the GPU's lock (DeviceGate), shared by every
+    // session on it; on the CPU one of its own, never contended (one worker per session).
+    private readonly object gate;
+
     private GeneratorSession(InferenceSession session)
     {
         this.session = session;
         Provider = Cpu;
         Device = "cpu";
+        gate = new object();
     }
 
     private GeneratorSession(InferenceSession session, int cudaDevice, bool pinned)
@@ -34,6 +39,7 @@ public sealed class GeneratorSession : IDisposable
         Device = $"cuda:{cudaDevice}";
         this.cudaDevice = cudaDevice;
         pinnedBatches = pinned ? [] : null;
+        gate = DeviceGate.For(cudaDevice);
     }
 
     public string Provider { get; }
@@ -153,21 +159,14 @@ public sealed class GeneratorSession : IDisposable
         {
             var bound = Bound(batch, inputChannels, outputChannels, size);
             if (!Is(input, bound.Input)) input.Span.CopyTo(bound.Input);
-            lock (DeviceGate.For(cudaDevice!.Value)) bound.Run(session, runOptions);
+            lock (gate) bound.Run(session, runOptions);
             if (!Is(output, bound.Output)) bound.Output.CopyTo(output.Span);
             return;
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, [batch, inputChannels, size, size]);
         using var outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output, [batch, outputChannels, size, size]);
-        if (cudaDevice is { } device)
-        {
-            lock (DeviceGate.For(device)) session.Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
-        }
-        else
-        {
-            session.Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
-        }
+        lock (gate) session.Run(runOptions, [InputName], [inputValue], [OutputName], [outputValue]);
     }
 
     // The pinned buffers of this batch size, made on its first run (which the start-up warm-up does).
@@ -175,7 +174,7 @@ public sealed class GeneratorSession : IDisposable
     {
         if (!pinnedBatches!.TryGetValue(batch, out var bound))
         {
-            lock (DeviceGate.For(cudaDevice!.Value)) bound = new PinnedBatch(session, cudaDevice.Value, [batch, inputChannels, size, size], [batch, outputChannels, size, size]);
+            lock (gate) bound = new PinnedBatch(session, cudaDevice!.Value, [batch, inputChannels, size, size], [batch, outputChannels, size, size]);
             pinnedBatches[batch] = bound;
         }
 
@@ -200,20 +199,11 @@ public sealed class GeneratorSession : IDisposable
 
     public void Dispose()
     {
-        if (cudaDevice is { } device)
+        lock (gate)
         {
-            lock (DeviceGate.For(device)) Release();
+            foreach (var bound in pinnedBatches?.Values ?? Enumerable.Empty<PinnedBatch>()) bound.Dispose();
+            runOptions.Dispose();
+            session.Dispose();
         }
-        else
-        {
-            Release();
-        }
-    }
-
-    private void Release()
-    {
-        foreach (var bound in pinnedBatches?.Values ?? Enumerable.Empty<PinnedBatch>()) bound.Dispose();
-        runOptions.Dispose();
-        session.Dispose();
     }
 }
