@@ -38,4 +38,30 @@ public class PngWriterTests
             Assert.Equal(expected, new Rgb24(c.Red, c.Green, c.Blue));
         }
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 3)]
+    [InlineData(300, 200)]
+    public void Pure_noise_which_deflate_cannot_shrink_still_fits_its_buffer_and_reads_back(int width, int height)
+    {
+        // The encoder deflates into a buffer sized by zlib's worst case: noise is as close to it as pictures come.
+        var random = new Random(width + height);
+        using var image = new Image<Rgb24>(width, height);
+        for (var y = 0; y < height; y++)
+        for (var x = 0; x < width; x++)
+        {
+            image[x, y] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+        }
+
+        var png = PngWriter.Encode(image);
+
+        Assert.True(png.Length > 3 * width * height, $"{png.Length} bytes: noise should not have compressed");
+        using var decoded = Image.Load<Rgb24>(png);
+        for (var y = 0; y < height; y++)
+        for (var x = 0; x < width; x++)
+        {
+            Assert.Equal(image[x, y], decoded[x, y]);
+        }
+    }
 }

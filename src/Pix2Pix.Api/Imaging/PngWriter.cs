@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
@@ -22,35 +23,54 @@ public static class PngWriter
     public static byte[] Encode(Image<Rgb24> image)
     {
         int width = image.Width, height = image.Height, stride = width * 3;
-        using var compressed = new MemoryStream(height * stride / 3 + 1024);
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        // Deflate into a pooled buffer that no stream of these rows can overflow (zlib's conservative deflateBound: nine bits
+        // a byte at worst, with every block's overhead), so nothing is allocated for it or copied as it grows.
+        var raw = height * (1 + stride);
+        var bound = raw + (raw + 7) / 8 + (raw + 63) / 64 + 64;
+        var buffer = ArrayPool<byte>.Shared.Rent(bound);
+        try
         {
-            var filtered = new byte[1 + stride];
-            var previous = new byte[stride];
-            filtered[0] = FilterUp;
-            image.ProcessPixelRows(rows =>
+            using var compressed = new MemoryStream(buffer, 0, bound, writable: true, publiclyVisible: true);
+            using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
             {
-                for (var y = 0; y < rows.Height; y++)
+                var filtered = new byte[1 + stride];
+                var previous = new byte[stride];
+                filtered[0] = FilterUp;
+                image.ProcessPixelRows(rows =>
                 {
-                    var row = MemoryMarshal.AsBytes(rows.GetRowSpan(y));
-                    Up(row, previous, filtered.AsSpan(1));
-                    zlib.Write(filtered);
-                    row.CopyTo(previous);
-                }
-            });
-        }
+                    for (var y = 0; y < rows.Height; y++)
+                    {
+                        var row = MemoryMarshal.AsBytes(rows.GetRowSpan(y));
+                        Up(row, previous, filtered.AsSpan(1));
+                        zlib.Write(filtered);
+                        row.CopyTo(previous);
+                    }
+                });
+            }
 
+            return File(width, height, buffer.AsSpan(0, (int)compressed.Position));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // The file, written once into an array of its exact size: the signature, then three chunks of 12 bytes around their data.
+    private static byte[] File(int width, int height, ReadOnlySpan<byte> data)
+    {
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8;   // bits per sample
         header[9] = 2;   // colour type: RGB (compression, filter and interlace methods 0)
-        using var png = new MemoryStream((int)compressed.Length + 64);
-        png.Write(Signature);
-        WriteChunk(png, "IHDR"u8, header);
-        WriteChunk(png, "IDAT"u8, compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
-        WriteChunk(png, "IEND"u8, []);
-        return png.ToArray();
+        var png = new byte[Signature.Length + 3 * 12 + header.Length + data.Length];
+        var at = Signature.Length;
+        Signature.CopyTo(png, 0);
+        at += WriteChunk(png.AsSpan(at), "IHDR"u8, header);
+        at += WriteChunk(png.AsSpan(at), "IDAT"u8, data);
+        WriteChunk(png.AsSpan(at), "IEND"u8, []);
+        return png;
     }
 
     // Each byte minus the one above it (modulo 256), a vector at a time.
@@ -65,17 +85,16 @@ public static class PngWriter
         for (; i < row.Length; i++) filtered[i] = (byte)(row[i] - above[i]);
     }
 
-    private static void WriteChunk(Stream png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    // Length, type, data and the CRC-32 of type and data; returns how many bytes it wrote.
+    private static int WriteChunk(Span<byte> png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
     {
-        Span<byte> field = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(field, data.Length);
-        png.Write(field);
-        png.Write(type);
-        png.Write(data);
+        BinaryPrimitives.WriteInt32BigEndian(png, data.Length);
+        type.CopyTo(png[4..]);
+        data.CopyTo(png[8..]);
         var crc = new Crc32();
         crc.Append(type);
         crc.Append(data);
-        BinaryPrimitives.WriteUInt32BigEndian(field, crc.GetCurrentHashAsUInt32());
-        png.Write(field);
+        BinaryPrimitives.WriteUInt32BigEndian(png[(8 + data.Length)..], crc.GetCurrentHashAsUInt32());
+        return 12 + data.Length;
     }
 }

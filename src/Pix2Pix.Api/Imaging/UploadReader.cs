@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -39,7 +40,7 @@ public static class UploadReader
             throw UploadRejected.NotPng($"Content-Type '{ClientText.Printable(type ?? "")}' is not accepted; send image/png, or multipart/form-data with the field '{FormField}'.");
         }
 
-        return await ReadLimited(request.Body, options.MaxBodyBytes, cancellation);
+        return await ReadLimited(request.Body, request.ContentLength, options.MaxBodyBytes, cancellation);
     }
 
     /// <summary>
@@ -68,7 +69,7 @@ public static class UploadReader
                 if (section.GetContentDispositionHeader() is { } disposition && disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
                     && HeaderUtilities.RemoveQuotes(disposition.Name).Equals(FormField, StringComparison.OrdinalIgnoreCase))
                 {
-                    return await ReadLimited(section.Body, options.MaxBodyBytes, cancellation);
+                    return await ReadLimited(section.Body, null, options.MaxBodyBytes, cancellation);
                 }
             }
         }
@@ -80,14 +81,19 @@ public static class UploadReader
         throw UploadRejected.Missing($"The form has no field named '{FormField}'; send the PNG as '{FormField}'.");
     }
 
-    private static async Task<byte[]> ReadLimited(Stream body, long limit, CancellationToken cancellation)
+    /// <summary>
+    /// Reads the body, never more than <paramref name="limit"/>. Memory follows what has arrived, not what was declared: the
+    /// buffer starts at the declared length up to <see cref="FirstBuffer"/> and grows as data comes; a body that fills it
+    /// exactly is returned as it is, without a copy. The chunk it reads through is pooled.
+    /// </summary>
+    private static async Task<byte[]> ReadLimited(Stream body, long? declared, long limit, CancellationToken cancellation)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
+        using var buffer = new MemoryStream((int)Math.Clamp(declared ?? 0, 0, Math.Min(limit, FirstBuffer)));
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
             int read;
-            while ((read = await body.ReadAsync(chunk, cancellation)) > 0)
+            while ((read = await body.ReadAsync(chunk.AsMemory(0, ChunkBytes), cancellation)) > 0)
             {
                 if (buffer.Length + read > limit) throw UploadRejected.TooLarge(limit);
                 buffer.Write(chunk, 0, read);
@@ -97,7 +103,16 @@ public static class UploadReader
         {
             throw UploadRejected.TooLarge(limit);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
 
-        return buffer.ToArray();
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
+
+    /// <summary>The most a body is given before its data arrives, whatever its Content-Length says.</summary>
+    private const int FirstBuffer = 64 * 1024;
+
+    private const int ChunkBytes = 80 * 1024;
 }

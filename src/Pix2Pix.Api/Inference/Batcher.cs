@@ -59,8 +59,20 @@ public sealed class Batcher : IAsyncDisposable
     /// <summary>Queues one input for the next batch and returns its output; <paramref name="counted"/> false keeps it out of the metrics (warm-up).</summary>
     public async Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null, bool counted = true)
     {
+        var output = new float[pool.Card.OutputChannels * pool.Card.NativeSize * pool.Card.NativeSize];
+        await TranslateAsync(input, output, cancellation, arrival, counted);
+        return output;
+    }
+
+    /// <summary>
+    /// Queues one input for the next batch; the task completes once its output is in <paramref name="output"/>. Until it
+    /// has completed successfully, the batcher may still read <paramref name="input"/> and write <paramref name="output"/>:
+    /// a caller that gives up (cancelled, failed) must not reuse them.
+    /// </summary>
+    public async Task TranslateAsync(ReadOnlyMemory<float> input, Memory<float> output, CancellationToken cancellation, IDisposable? arrival = null, bool counted = true)
+    {
         cancellation.ThrowIfCancellationRequested();
-        var pending = new PendingTranslation(input, cancellation, Activity.Current?.Context ?? default, counted);
+        var pending = new PendingTranslation(input, output, cancellation, Activity.Current?.Context ?? default, counted);
         var queued = queue.Writer.TryWrite(pending);
         arrival?.Dispose();
         if (!queued)
@@ -72,7 +84,7 @@ public sealed class Batcher : IAsyncDisposable
         telemetry.Enqueued();
         using (Pix2PixTelemetry.Source.StartActivity("queue wait"))
         {
-            return await pending.Result.Task.WaitAsync(cancellation);
+            await pending.Result.Task.WaitAsync(cancellation);
         }
     }
 
@@ -151,7 +163,8 @@ public sealed class Batcher : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 if (batch[i].Input.Length != inPer) throw new InvalidDataException($"an input holds {batch[i].Input.Length} values, the model takes {inPer}");
-                batch[i].Input.AsSpan().CopyTo(batchInput.Span.Slice(i * inPer, inPer));
+                if (batch[i].Output.Length != outPer) throw new InvalidDataException($"an output has room for {batch[i].Output.Length} values, the model gives {outPer}");
+                batch[i].Input.Span.CopyTo(batchInput.Span.Slice(i * inPer, inPer));
             }
 
             runner.Run(batchInput, batchOutput, batch.Count, card.InputChannels, card.OutputChannels, card.NativeSize);
@@ -163,7 +176,11 @@ public sealed class Batcher : IAsyncDisposable
                 telemetry.InferenceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
             }
 
-            for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(batchOutput.Span.Slice(i * outPer, outPer).ToArray());
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batchOutput.Span.Slice(i * outPer, outPer).CopyTo(batch[i].Output.Span);
+                batch[i].Result.TrySetResult();
+            }
         }
         catch (Exception e)
         {

@@ -108,6 +108,10 @@ public sealed class GeneratorModel : IAsyncDisposable
     public Task<float[]> TranslateAsync(float[] input, CancellationToken cancellation, IDisposable? arrival = null, bool counted = true) =>
         ServingBatcher.TranslateAsync(input, cancellation, arrival, counted);
 
+    /// <inheritdoc cref="Batcher.TranslateAsync(ReadOnlyMemory{float}, Memory{float}, CancellationToken, IDisposable?, bool)"/>
+    public Task TranslateAsync(ReadOnlyMemory<float> input, Memory<float> output, CancellationToken cancellation, IDisposable? arrival = null, bool counted = true) =>
+        ServingBatcher.TranslateAsync(input, output, cancellation, arrival, counted);
+
     private Batcher ServingBatcher => batcher ?? throw new InvalidOperationException($"model '{Name}' cannot serve: {Error}");
 
     public async ValueTask DisposeAsync()

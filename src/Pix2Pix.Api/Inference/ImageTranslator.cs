@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Pix2Pix.Api.Imaging;
@@ -25,24 +26,43 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
         var card = model.Card ?? throw new InvalidOperationException($"model '{model.Name}' cannot serve: {model.Error}");
         using var drawn = await pixels.DrawAsync((long)header.Width * header.Height, cancellation);
         using var arrival = model.Announce();
-        var input = new float[card.InputChannels * card.NativeSize * card.NativeSize];
+        // The model's input and output come from a pool (each is C×S×S floats, 192 KiB at 128², which the runtime would
+        // otherwise allocate on its large-object heap twice a request). Once queued they are the batcher's until it has
+        // answered: they go back to the pool after a translation, and a request that gives up while queued leaves them to
+        // the garbage collector.
+        var (inputLength, outputLength) = (card.InputChannels * card.NativeSize * card.NativeSize, card.OutputChannels * card.NativeSize * card.NativeSize);
+        var input = ArrayPool<float>.Shared.Rent(inputLength);
         Rectangle content;
-        using (var activity = Pix2PixTelemetry.Source.StartActivity("decode"))
+        try
         {
+            using var activity = Pix2PixTelemetry.Source.StartActivity("decode");
             activity?.SetTag("pix2pix.width", header.Width);
             activity?.SetTag("pix2pix.height", header.Height);
             using var image = await codec.DecodeAsync(png, cancellation);
-            content = Letterbox.Fit(image, card.NativeSize, input, card.InputChannels);
+            content = Letterbox.Fit(image, card.NativeSize, input.AsMemory(0, inputLength), card.InputChannels);
+        }
+        catch
+        {
+            ArrayPool<float>.Shared.Return(input);
+            throw;
         }
 
-        var output = await model.TranslateAsync(input, cancellation, arrival, counted: !warmUp);
-
-        using (Pix2PixTelemetry.Source.StartActivity("encode"))
+        var output = ArrayPool<float>.Shared.Rent(outputLength);
+        await model.TranslateAsync(input.AsMemory(0, inputLength), output.AsMemory(0, outputLength), cancellation, arrival, counted: !warmUp);
+        ArrayPool<float>.Shared.Return(input);
+        try
         {
-            using var restored = Letterbox.Restore(output, card.OutputChannels, card.NativeSize, content, new Size(header.Width, header.Height));
-            var result = codec.Encode(restored);
-            if (!warmUp) telemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("model", model.Name));
-            return result;
+            using (Pix2PixTelemetry.Source.StartActivity("encode"))
+            {
+                using var restored = Letterbox.Restore(output.AsMemory(0, outputLength), card.OutputChannels, card.NativeSize, content, new Size(header.Width, header.Height));
+                var result = codec.Encode(restored);
+                if (!warmUp) telemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("model", model.Name));
+                return result;
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(output);
         }
     }
 }
