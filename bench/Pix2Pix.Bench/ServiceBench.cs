@@ -22,6 +22,9 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
         report.Line("its threads spinning through each run (as the service runs a request that has the model to itself) and sleeping between operators (as in busy periods).");
         report.Line("Ratios are the medians of the rounds' ratios (spread p10…p90).");
         report.Line("hey shares the machine's two cores with the service, so the ratios include the load generator's own CPU use.");
+        report.Line("\"service's runs\": the mean time of the generator runs inside the service during the rounds (one batch each; its `pix2pix_inference_duration` on /metrics),");
+        report.Line("which splits a ratio into the run itself (against the model's own time) and the rest of a request; \"KiB allocated\": what the service's .NET heap");
+        report.Line("allocated per request in those rounds (`dotnet_gc_heap_total_allocated_bytes_total`, including two scrapes of /metrics a round).");
         report.Line();
         var port = FreePort();
         var starting = Stopwatch.GetTimestamp();
@@ -44,6 +47,8 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
                 foreach (var concurrency in new[] { 1, 2, 4, 8 })
                 {
                     var modelMs = new List<double>();
+                    var runMs = new List<double>();
+                    var allocated = new List<double>();
                     var loads = new List<LoadResult>();
                     for (var round = 0; round < rounds; round++)
                     {
@@ -51,7 +56,14 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
                         // (as the service runs a lone request) or that sleep between operators (as in busy periods).
                         double OwnTime(bool alone) => Measure.Median(Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input, alone))).ToArray());
                         modelMs.Add(Math.Min(OwnTime(alone: true), OwnTime(alone: false)));
-                        loads.Add(Load(url, Math.Max(2 * concurrency, requests / rounds), concurrency));
+                        var before = ServiceCounters.Read(port, name);
+                        var load = Load(url, Math.Max(2 * concurrency, requests / rounds), concurrency);
+                        loads.Add(load);
+                        if (before is { } b && ServiceCounters.Read(port, name) is { } a && a.Runs > b.Runs)
+                        {
+                            runMs.Add((a.RunMilliseconds - b.RunMilliseconds) / (a.Runs - b.Runs));
+                            allocated.Add((a.AllocatedBytes - b.AllocatedBytes) / 1024 / Math.Max(1, load.Latencies.Length));
+                        }
                     }
 
                     var latencies = loads.SelectMany(l => l.Latencies).ToArray();
@@ -60,12 +72,12 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
                     var throughputRatios = loads.Select((l, r) => l.Throughput * modelMs[r] / 1000).ToArray();
                     if (concurrency == 1) cold.Add($"{label}: the first 20 requests' p50 {F(first.P50)} ms, {F(first.P50 / p50, 2)}× the warm p50 ({F(p50)} ms)");
                     rows.Add([label, $"{concurrency}", $"{latencies.Length}", F(latencies.Length / loads.Sum(l => l.Seconds)), F(p50),
-                        F(Measure.Percentile(latencies, 0.99)), $"{loads.Sum(l => l.Errors)}", F(Measure.Median(modelMs)),
+                        F(Measure.Percentile(latencies, 0.99)), $"{loads.Sum(l => l.Errors)}", F(Measure.Median(modelMs)), runMs.Count > 0 ? F(Measure.Median(runMs)) : "–", allocated.Count > 0 ? F(Measure.Median(allocated), 0) : "–",
                         $"{F(Measure.Median(latencyRatios), 2)}× ({Measure.Spread(latencyRatios)})", $"{F(Measure.Median(throughputRatios), 2)}× ({Measure.Spread(throughputRatios)})"]);
                 }
             }
 
-            report.Table(["model", "concurrency", "requests", "requests/s", "p50 ms", "p99 ms", "non-200", "model ms", "p50 / model", "throughput / model's"], rows);
+            report.Table(["model", "concurrency", "requests", "requests/s", "p50 ms", "p99 ms", "non-200", "model ms", "service's runs ms", "KiB allocated / request", "p50 / model", "throughput / model's"], rows);
             report.Line();
             report.Line($"Start to ready: {F(toReady)} s (process start to the first 200 from `/health/ready`, the models loaded and the request path warmed up). Right after ready:");
             report.Line();
@@ -120,14 +132,33 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
         return $"{sent} requests, {F(jit, 2)} s of JIT, and it had not gone quiet";
     }
 
-    private static double? JitSeconds(int port)
+    private static double? JitSeconds(int port) =>
+        MetricLines(port) is { } lines && lines.FirstOrDefault(l => l.StartsWith("dotnet_jit_compilation_time_seconds_total", StringComparison.Ordinal)) is { } line ? ValueOf(line) : null;
+
+    /// <summary>
+    /// The service's counters read from its /metrics: the generator runs of one model so far (their number and total
+    /// milliseconds, over every label set) and the bytes its .NET heap has allocated.
+    /// </summary>
+    private sealed record ServiceCounters(double Runs, double RunMilliseconds, double AllocatedBytes)
+    {
+        public static ServiceCounters? Read(int port, string model)
+        {
+            if (MetricLines(port) is not { } lines) return null;
+            var ofModel = lines.Where(l => l.Contains($"model=\"{model}\"", StringComparison.Ordinal)).ToArray();
+            double Total(IEnumerable<string> of, string series) => of.Where(l => l.StartsWith(series + "{", StringComparison.Ordinal)).Sum(ValueOf);
+            return new ServiceCounters(Total(ofModel, "pix2pix_inference_duration_milliseconds_count"), Total(ofModel, "pix2pix_inference_duration_milliseconds_sum"),
+                Total(lines, "dotnet_gc_heap_total_allocated_bytes_total"));
+        }
+    }
+
+    private static double ValueOf(string line) => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+
+    private static string[]? MetricLines(int port)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
-            var text = client.GetStringAsync($"http://127.0.0.1:{port}/metrics").Result;
-            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_jit_compilation_time_seconds_total", StringComparison.Ordinal));
-            return line is null ? null : double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            return client.GetStringAsync($"http://127.0.0.1:{port}/metrics").Result.Split('\n');
         }
         catch (AggregateException)
         {
