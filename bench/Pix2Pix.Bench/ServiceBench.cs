@@ -57,8 +57,11 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
                         double OwnTime(bool alone) => Measure.Median(Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input, alone))).ToArray());
                         modelMs.Add(Math.Min(OwnTime(alone: true), OwnTime(alone: false)));
                         var before = ServiceCounters.Read(port, name);
+                        var read = Stopwatch.StartNew();
                         var load = Load(url, Math.Max(2 * concurrency, requests / rounds), concurrency);
                         loads.Add(load);
+                        // The Prometheus exporter answers a scrape within 300 ms of the last from its cache.
+                        Thread.Sleep(Math.Max(0, 350 - (int)read.ElapsedMilliseconds));
                         if (before is { } b && ServiceCounters.Read(port, name) is { } a && a.Runs > b.Runs)
                         {
                             runMs.Add((a.RunMilliseconds - b.RunMilliseconds) / (a.Runs - b.Runs));

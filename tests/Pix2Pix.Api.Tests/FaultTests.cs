@@ -149,6 +149,23 @@ public class FaultTests
     }
 
     /// <summary>The tiny test model's session pool and a batcher draining into it, with their own meters.</summary>
+    [Fact]
+    public async Task A_request_a_worker_holds_in_a_batch_waiting_for_more_is_still_answered_when_the_model_stops()
+    {
+        var batcher = new TinyBatcher(new InferenceOptions { UseCuda = false, SessionsPerModel = 1, MaxBatchSize = 4, MaxBatchWaitMilliseconds = 60_000 });
+        // Another request is on its way, so the worker holds the first in its batch and waits up to a minute for more.
+        var onItsWay = batcher.Queue.Announce();
+        var held = batcher.Queue.TranslateAsync(new float[3 * 128 * 128], CancellationToken.None);
+        await Task.Delay(300);
+
+        await batcher.DisposeAsync();
+
+        // Closing the queue ends the wait: the batch runs before the worker stops, rather than its request being dropped or
+        // left waiting for the minute.
+        Assert.Equal(3 * 128 * 128, (await held.WaitAsync(TimeSpan.FromSeconds(10))).Length);
+        onItsWay.Dispose();
+    }
+
     private sealed class TinyBatcher : IAsyncDisposable
     {
         private readonly ServiceProvider meters = new ServiceCollection().AddMetrics().BuildServiceProvider();

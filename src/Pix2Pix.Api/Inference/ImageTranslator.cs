@@ -28,8 +28,9 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
         using var arrival = model.Announce();
         // The model's input and output come from a pool (each is C×S×S floats, 192 KiB at 128², which the runtime would
         // otherwise allocate on its large-object heap twice a request). Once queued they are the batcher's until it has
-        // answered: they go back to the pool after a translation, and a request that gives up while queued leaves them to
-        // the garbage collector.
+        // answered: they go back to the pool after a translation, a refusal or a failed batch, and a request that is
+        // cancelled (its client gone, the service stopping) leaves them to the garbage collector, as the batcher may still
+        // be reading or writing them.
         var (inputLength, outputLength) = (card.InputChannels * card.NativeSize * card.NativeSize, card.OutputChannels * card.NativeSize * card.NativeSize);
         var input = ArrayPool<float>.Shared.Rent(inputLength);
         Rectangle content;
@@ -48,7 +49,18 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
         }
 
         var output = ArrayPool<float>.Shared.Rent(outputLength);
-        await model.TranslateAsync(input.AsMemory(0, inputLength), output.AsMemory(0, outputLength), cancellation, arrival, counted: !warmUp);
+        try
+        {
+            await model.TranslateAsync(input.AsMemory(0, inputLength), output.AsMemory(0, outputLength), cancellation, arrival, counted: !warmUp);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Refused before it was queued (a full queue: 503), or failed with its batch: the batcher is done with both.
+            ArrayPool<float>.Shared.Return(input);
+            ArrayPool<float>.Shared.Return(output);
+            throw;
+        }
+
         ArrayPool<float>.Shared.Return(input);
         try
         {
