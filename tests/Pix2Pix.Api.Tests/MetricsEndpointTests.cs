@@ -25,6 +25,10 @@ public class MetricsEndpointTests
         }
 
         foreach (var series in expected) Assert.Contains(series, text);
+        // Buckets fine enough for a model that runs in a few milliseconds, and one per batch size up to 4.
+        Assert.Matches("pix2pix_inference_duration_milliseconds_bucket\\{[^}]*le=\"7\"\\}", text);
+        Assert.Matches("pix2pix_translate_duration_milliseconds_bucket\\{[^}]*le=\"0.5\"\\}", text);
+        Assert.Matches("pix2pix_batch_size_bucket\\{[^}]*le=\"3\"\\}", text);
     }
 
     [Fact]

@@ -10,6 +10,17 @@ public sealed class Pix2PixTelemetry : IDisposable
 
     public static readonly ActivitySource Source = new(Name);
 
+    /// <summary>
+    /// Bucket bounds of the millisecond histograms: fine where a request or a run of a small model falls (a few ms), so that
+    /// a scraper's quantiles mean something; OpenTelemetry's default bounds (0, 5, 10, 25, ...) put every run of the shipped
+    /// model into one bucket.
+    /// </summary>
+    public static readonly IReadOnlyList<double> MillisecondBounds =
+        [0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000, 30000];
+
+    /// <summary>Bucket bounds of the batch-size histogram: every size up to 4 (the default largest batch), then doubling.</summary>
+    public static readonly IReadOnlyList<int> BatchSizeBounds = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
+
     private readonly Meter meter;
     private int queued;
     private int active;
@@ -17,10 +28,11 @@ public sealed class Pix2PixTelemetry : IDisposable
     public Pix2PixTelemetry(IMeterFactory meters)
     {
         meter = meters.Create(Name);
-        RequestDuration = meter.CreateHistogram<double>("pix2pix.translate.duration", "ms", "Time to answer a /translate request, decode to encode");
-        InferenceDuration = meter.CreateHistogram<double>("pix2pix.inference.duration", "ms", "Time of one generator run (one batch)");
-        BatchSize = meter.CreateHistogram<int>("pix2pix.batch.size", "{request}", "Requests run together in one batch");
-        QueueWait = meter.CreateHistogram<double>("pix2pix.queue.wait", "ms", "Time a request waited for its batch");
+        var milliseconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = MillisecondBounds };
+        RequestDuration = meter.CreateHistogram("pix2pix.translate.duration", "ms", "Time to answer a /translate request, decode to encode", advice: milliseconds);
+        InferenceDuration = meter.CreateHistogram("pix2pix.inference.duration", "ms", "Time of one generator run (one batch)", advice: milliseconds);
+        BatchSize = meter.CreateHistogram("pix2pix.batch.size", "{request}", "Requests run together in one batch", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchSizeBounds });
+        QueueWait = meter.CreateHistogram("pix2pix.queue.wait", "ms", "Time a request waited for its batch", advice: milliseconds);
         Rejected = meter.CreateCounter<long>("pix2pix.queue.rejected", "{request}", "Requests turned away because the queue was full");
         meter.CreateObservableGauge("pix2pix.queue.depth", () => Volatile.Read(ref queued), "{request}", "Requests waiting for a batch");
         meter.CreateObservableGauge("pix2pix.requests.active", () => Volatile.Read(ref active), "{request}", "Requests admitted to a model and not yet answered");
