@@ -58,6 +58,27 @@ public class LetterboxTests
         return worst;
     }
 
+    [Theory]
+    [InlineData(256, 256, 3)]
+    [InlineData(300, 200, 3)]
+    [InlineData(61, 131, 3)]
+    [InlineData(128, 128, 3)]
+    [InlineData(300, 200, 1)]
+    [InlineData(1, 4096, 1)]
+    public void Fit_writes_every_value_of_its_destination_whatever_was_there_before(int width, int height, int channels)
+    {
+        // The service hands Fit a pooled buffer that still holds an earlier request's values: a value Fit leaves alone
+        // would reach the model.
+        using var image = Drawing(width, height);
+        var values = new float[channels * 128 * 128 + 5];
+        Array.Fill(values, float.NaN);
+
+        Letterbox.Fit(image, 128, values.AsMemory(0, channels * 128 * 128), channels);
+
+        Assert.Equal(-1, Array.FindIndex(values, 0, channels * 128 * 128, float.IsNaN));
+        Assert.All(values[(channels * 128 * 128)..], v => Assert.True(float.IsNaN(v), "Fit wrote past its slice"));
+    }
+
     [Fact]
     public void Fit_pads_a_picture_that_is_not_square_with_its_border_colour_and_centres_it()
     {
