@@ -148,7 +148,6 @@ public class FaultTests
         Assert.Equal(31, Interlocked.Read(ref computed));
     }
 
-    /// <summary>The tiny test model's session pool and a batcher draining into it, with their own meters.</summary>
     [Fact]
     public async Task A_request_a_worker_holds_in_a_batch_waiting_for_more_is_still_answered_when_the_model_stops()
     {
@@ -166,6 +165,7 @@ public class FaultTests
         onItsWay.Dispose();
     }
 
+    /// <summary>The tiny test model's session pool and a batcher draining into it, with their own meters.</summary>
     private sealed class TinyBatcher : IAsyncDisposable
     {
         private readonly ServiceProvider meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
