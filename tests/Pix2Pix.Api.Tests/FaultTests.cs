@@ -165,6 +165,34 @@ public class FaultTests
         onItsWay.Dispose();
     }
 
+    [Fact]
+    public async Task Stopping_a_batcher_answers_every_request_it_took_however_the_stop_meets_its_worker()
+    {
+        // Each round: the worker holds a first request in a batch that waits for the one on its way; a second arrives and the
+        // batcher stops at once, while the worker is still parked, taking the second, or about to wait again. In no case
+        // may a request be left unanswered.
+        var options = new InferenceOptions { UseCuda = false, SessionsPerModel = 1, MaxBatchSize = 4, MaxBatchWaitMilliseconds = 60_000 };
+        await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var pool = SessionPool.Open("tiny", File.ReadAllBytes(TestModels.Tiny), options, NullLogger.Instance);
+        var telemetry = new Pix2PixTelemetry(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        for (var round = 0; round < 100; round++)
+        {
+            var batcher = new Batcher("tiny", pool, options, telemetry, NullLogger.Instance);
+            using var onItsWay = batcher.Announce();
+            var first = batcher.TranslateAsync(new float[3 * 128 * 128], CancellationToken.None);
+            await Task.Delay(10);   // time for the worker to take it (if it has not, the round tests the stop before that)
+            var second = batcher.TranslateAsync(new float[3 * 128 * 128], CancellationToken.None);
+
+            await batcher.DisposeAsync();
+
+            // Answered, or cancelled if the worker never took it: never still waiting.
+            Task[] requests = [first, second];
+            var settled = Task.WhenAll(requests.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
+            Assert.True(await Task.WhenAny(settled, Task.Delay(TimeSpan.FromSeconds(10))) == settled, $"round {round}: a request was left waiting after the batcher stopped");
+            Assert.All(requests, r => Assert.True(r.IsCompletedSuccessfully || r.IsCanceled, $"round {round}: {r.Status}"));
+        }
+    }
+
     /// <summary>The tiny test model's session pool and a batcher draining into it, with their own meters.</summary>
     private sealed class TinyBatcher : IAsyncDisposable
     {

@@ -110,19 +110,26 @@ public sealed class Batcher : IAsyncDisposable
         {
             // Shutting down.
         }
+        finally
+        {
+            // Nothing taken from the queue is left without an answer, whatever ended the loop.
+            foreach (var pending in batch) pending.Result.TrySetCanceled();
+        }
     }
 
+    // Takes what is queued, and while others are on their way waits for them up to MaxBatchWait. The wait ends early when the
+    // queue is closed (the batcher stopping): it does not watch the stopping token, so a batch already taken from the queue
+    // is always run, however the stop and the wait interleave.
     private async Task Gather(List<PendingTranslation> batch, int max)
     {
         Drain(batch, max);
         if (batch.Count == 0 || batch.Count >= max || options.MaxBatchWaitMilliseconds <= 0 || Volatile.Read(ref arriving) == 0) return;
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-        wait.CancelAfter(options.MaxBatchWaitMilliseconds);
+        using var wait = new CancellationTokenSource(options.MaxBatchWaitMilliseconds);
         try
         {
             while (batch.Count < max && await queue.Reader.WaitToReadAsync(wait.Token)) Drain(batch, max);
         }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             // The batch waited long enough.
         }

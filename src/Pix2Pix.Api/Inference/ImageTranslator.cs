@@ -53,9 +53,10 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
         {
             await model.TranslateAsync(input.AsMemory(0, inputLength), output.AsMemory(0, outputLength), cancellation, arrival, counted: !warmUp);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is ServiceUnavailable or InferenceFailed)
         {
-            // Refused before it was queued (a full queue: 503), or failed with its batch: the batcher is done with both.
+            // Refused before it was queued (a full queue: 503), or failed with its batch: the batcher is done with both. Any
+            // other ending, a cancellation included, leaves them to the garbage collector: the batcher may still hold them.
             ArrayPool<float>.Shared.Return(input);
             ArrayPool<float>.Shared.Return(output);
             throw;
