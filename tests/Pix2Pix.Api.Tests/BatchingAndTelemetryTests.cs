@@ -159,6 +159,18 @@ public class BatchingAndTelemetryTests
         Assert.Subset(metrics.ToHashSet(), new HashSet<string> { "pix2pix.inference.duration", "pix2pix.translate.duration", "pix2pix.batch.size", "pix2pix.queue.depth" });
     }
 
+    [Fact]
+    public async Task Log_lines_go_to_OpenTelemetry_with_their_formatted_message_for_an_OTLP_collector()
+    {
+        await using var factory = new ServiceFactory();
+        await factory.ReadyClientAsync();
+
+        // The model's start-up line, as an OTLP collector would receive it: the text a person reads, not only its template.
+        var ready = factory.Logs.Entries.Single(e => e.Message.StartsWith("Model tiny ", StringComparison.Ordinal) && e.Message.Contains(" ready on ", StringComparison.Ordinal)).Message;
+        var exported = await EventuallyAsync(() => factory.LogRecords.Select(r => r.FormattedMessage ?? ""), [ready]);
+        Assert.Contains(ready, exported);
+    }
+
     private static async Task<string[]> EventuallyAsync(Func<IEnumerable<string>> read, string[] wanted)
     {
         var seen = Array.Empty<string>();

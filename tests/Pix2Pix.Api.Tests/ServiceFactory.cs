@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -38,13 +39,18 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
     public List<Metric> Metrics { get; } = [];
     public LogCollector Logs { get; } = new();
 
+    /// <summary>The log lines OpenTelemetry exports (what an OTLP collector would receive).</summary>
+    public List<LogRecord> LogRecords { get; } = [];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services => services.AddOpenTelemetry()
             .WithTracing(t => t.AddInMemoryExporter(Spans))
-            .WithMetrics(m => m.AddInMemoryExporter(Metrics, o => o.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 100)));
+            .WithMetrics(m => m.AddInMemoryExporter(Metrics, o => o.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 100))
+            // Only an exporter: whether log lines reach OpenTelemetry at all is the service's own setting.
+            .Services.ConfigureOpenTelemetryLoggerProvider(l => l.AddInMemoryExporter(LogRecords)));
     }
 
     /// <summary>A client once /health/ready has answered (models loaded and warmed up), or has said why not.</summary>

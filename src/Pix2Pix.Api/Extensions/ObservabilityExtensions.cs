@@ -8,14 +8,21 @@ namespace Pix2Pix.Api.Extensions;
 public static class ObservabilityExtensions
 {
     /// <summary>
-    /// Traces and metrics (ASP.NET Core, runtime, the service's own); exported by OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT
-    /// is set, and scraped in Prometheus' text format at /metrics unless Metrics:PrometheusEnabled is false.
+    /// Traces, metrics (ASP.NET Core, runtime, the service's own) and log lines; exported by OTLP only when
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set, and metrics scraped in Prometheus' text format at /metrics unless
+    /// Metrics:PrometheusEnabled is false. A log line carries the trace and span it was written in, so a dashboard shows
+    /// it beside the request's spans.
     /// </summary>
     public static IHostApplicationBuilder AddObservability(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
         builder.Services.AddSingleton(options);
         var otel = builder.Services.AddOpenTelemetry()
+            .WithLogging(configureBuilder: _ => { }, configureOptions: logging =>
+            {
+                logging.IncludeFormattedMessage = true;
+                logging.IncludeScopes = true;
+            })
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(Pix2PixTelemetry.Name))
             .WithMetrics(metrics =>
             {

@@ -10,10 +10,9 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace Pix2Pix.Api.Imaging;
 
 /// <summary>
-/// 8-bit RGB PNG encoding on the runtime's zlib (zlib-ng), rows filtered with Up. ImageSharp 2.1 deflates in managed
-/// code: on a translated 256² picture its fastest setting took 2.6-4.4 ms where this takes about 1.1 ms, for a file
-/// about 40 % larger (docs/PERFORMANCE.md). The format is the PNG specification's minimum: signature, IHDR, one IDAT,
-/// IEND, each chunk with its CRC-32.
+/// 8-bit RGB PNG encoding on the runtime's zlib (zlib-ng), rows filtered with Up: ImageSharp 2.1 deflates in managed code,
+/// several times slower and into a larger file (README, "Notes for contributors"). The format is the PNG specification's
+/// minimum: signature, IHDR, one IDAT, IEND, each chunk with its CRC-32.
 /// </summary>
 public static class PngWriter
 {

@@ -3,15 +3,12 @@ using System.Runtime;
 namespace Pix2Pix.Training.Training;
 
 /// <summary>
-/// Keeps the GC, and so finalizers, away from LibTorch calls. TorchSharp turns numbers into temporary
-/// <c>Scalar</c> objects on many calls (LeakyReLU's slope, Adam's update, operator overloads) and does not
-/// keep them alive across the native call; a GC on another thread at that moment lets the finalizer free the
-/// scalar while LibTorch reads it. Seen here twice: "alpha must not be a floating point number" and a
-/// LeakyReLU failing in Scalar::toFloat 1,263 steps into a run. Steps call <see cref="Enter"/>: outside a
-/// no-GC region it collects, drains the finalizers and opens a 16 MB region; the region ends by itself when
-/// its budget is spent, and the next step opens another. Measured on OpenMoji 128 px: 4.0 img/s with it,
-/// 3.5 without; a 240 MB region halved the speed (the kernel zeroing fresh pages). The training CLI and its
-/// tests also run without background GC.
+/// Keeps the GC, and so finalizers, away from LibTorch calls. TorchSharp turns numbers into temporary <c>Scalar</c>
+/// objects on many calls (LeakyReLU's slope, Adam's update, operator overloads) and does not keep them alive across the
+/// native call: a finalizer running meanwhile frees the scalar while LibTorch reads it (README, "Notes for contributors").
+/// Steps call <see cref="Enter"/>: outside a no-GC region it collects, drains the finalizers and opens a 16 MB region; the
+/// region ends by itself when its budget is spent, and the next step opens another. The region is small because the
+/// kernel zeroes its fresh pages each time. The training CLI and its tests also run without background GC.
 /// </summary>
 public static class FinalizerFence
 {
