@@ -218,6 +218,21 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void A_checkpoints_folder_the_system_will_not_write_is_one_line_and_exit_code_1()
+    {
+        var file = run.Temp["not-a-folder"];
+        File.WriteAllText(file, "a file where the checkpoints folder should be");
+
+        var result = Cli.Run(["train", "--dataroot", run.Temp["data"], "--name", "n", "--checkpoints_dir", file, "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("pix2pix train: ", result.Error);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.Equal("a file where the checkpoints folder should be", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void Bad_numbers_are_refused_before_anything_runs()
     {
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--batch_size", "0"), "--batch_size must be at least 1");

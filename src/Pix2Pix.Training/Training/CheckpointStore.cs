@@ -6,12 +6,22 @@ using static TorchSharp.torch;
 namespace Pix2Pix.Training.Training;
 
 /// <summary>
-/// The checkpoints of one run: per label ("latest" or an epoch number) the generator, the discriminator,
-/// both optimisers, the RNG state and the training state, each written atomically.
+/// The checkpoints of one run: per label ("latest" or an epoch number) the generator, the discriminator, both optimisers,
+/// the RNG state, the image pool and the training state. A label is saved in two phases, so that a kill at any moment
+/// leaves either the previous label whole or the new one whole, never a mix: every part is first written beside its
+/// file as PART.staged, then the state, written aside and renamed, marks the new label complete; only then do the parts
+/// replace their files, the state last. The next save or resume finishes an interrupted replacement (the staged state is
+/// there) or discards an interrupted write (it is not).
 /// </summary>
 public sealed class CheckpointStore(string runDirectory)
 {
     public const string Latest = "latest";
+
+    /// <summary>Beside a part's file, the new version of it while a save is in progress.</summary>
+    public const string StagedSuffix = ".staged";
+
+    private static readonly string[] Parts = ["net_G.dat", "net_D.dat", "optimizer_G.dat", "optimizer_D.dat", "rng.dat", "pool.dat"];
+    private const string StatePart = "state.json";
 
     public string RunDirectory => runDirectory;
 
@@ -19,19 +29,53 @@ public sealed class CheckpointStore(string runDirectory)
 
     private string FilePath(string label, string part) => Path.Combine(runDirectory, $"{label}_{part}");
 
-    public bool Has(string label) => File.Exists(FilePath(label, "state.json"));
+    private string StagedPath(string label, string part) => FilePath(label, part) + StagedSuffix;
+
+    public bool Has(string label) => File.Exists(FilePath(label, StatePart)) || File.Exists(StagedPath(label, StatePart));
 
     public void Save(string label, Pix2PixModel model, TrainingState state)
     {
         Directory.CreateDirectory(runDirectory);
-        AtomicFile.Write(GeneratorPath(label), p => model.Generator.save(p));
-        AtomicFile.Write(FilePath(label, "net_D.dat"), p => model.Discriminator.save(p));
-        AtomicFile.Write(FilePath(label, "optimizer_G.dat"), p => model.OptimizerG.save_state_dict(p));
-        AtomicFile.Write(FilePath(label, "optimizer_D.dat"), p => model.OptimizerD.save_state_dict(p));
-        using (var rng = get_rng_state()) AtomicFile.Write(FilePath(label, "rng.dat"), p => File.WriteAllBytes(p, rng.data<byte>().ToArray()));
-        SavePool(label, model.Pool);
-        // The state file goes last: its presence says the label is complete.
-        AtomicFile.WriteAllText(FilePath(label, "state.json"), JsonSerializer.Serialize(state, RunRecord.Json));
+        Settle(label);
+        Stage(label, "net_G.dat", p => model.Generator.save(p));
+        Stage(label, "net_D.dat", p => model.Discriminator.save(p));
+        Stage(label, "optimizer_G.dat", p => model.OptimizerG.save_state_dict(p));
+        Stage(label, "optimizer_D.dat", p => model.OptimizerD.save_state_dict(p));
+        using (var rng = get_rng_state()) Stage(label, "rng.dat", p => File.WriteAllBytes(p, rng.data<byte>().ToArray()));
+        Stage(label, "pool.dat", p => WritePool(p, model.Pool));
+        // The commit point: the staged state appears whole (written aside, then renamed), after every other part.
+        AtomicFile.WriteAllText(StagedPath(label, StatePart), JsonSerializer.Serialize(state, RunRecord.Json));
+        Settle(label);
+    }
+
+    private void Stage(string label, string part, Action<string> write) => write(StagedPath(label, part));
+
+    /// <summary>
+    /// Brings <paramref name="label"/> to a whole version after an interrupted save: with the staged state present, the
+    /// staged parts replace their files and the state goes last (a replacement interrupted again is finished next time);
+    /// without it, the staged parts are an unfinished write and are deleted, leaving the previous version as it was.
+    /// Only the run's trainer calls this, from <see cref="Save"/> and <see cref="Restore"/>.
+    /// </summary>
+    private void Settle(string label)
+    {
+        if (!Directory.Exists(runDirectory)) return;
+        var state = StagedPath(label, StatePart);
+        if (File.Exists(state))
+        {
+            foreach (var part in Parts)
+            {
+                if (File.Exists(StagedPath(label, part))) File.Move(StagedPath(label, part), FilePath(label, part), overwrite: true);
+            }
+
+            File.Move(state, FilePath(label, StatePart), overwrite: true);
+            return;
+        }
+
+        foreach (var part in Parts.Append(StatePart))
+        {
+            File.Delete(StagedPath(label, part));
+            File.Delete(StagedPath(label, part) + AtomicFile.TemporarySuffix);
+        }
     }
 
     /// <summary>The epoch a checkpoint was saved at: a number label is its own; "latest" is read from its state ("7", or
@@ -42,6 +86,7 @@ public sealed class CheckpointStore(string runDirectory)
     public TrainingState Restore(string label, Pix2PixModel model)
     {
         if (!Has(label)) throw new UserInputException($"no '{label}' checkpoint in {runDirectory} to continue from");
+        Settle(label);
         var state = State(label);
         LoadWeights(model.Generator, GeneratorPath(label), "generator");
         LoadWeights(model.Discriminator, FilePath(label, "net_D.dat"), "discriminator");
@@ -52,23 +97,13 @@ public sealed class CheckpointStore(string runDirectory)
         return state;
     }
 
-    // The image pool's fakes (a count, then each image), so a resumed run shows D what an uninterrupted one would; no file
-    // while the pool is empty.
-    private void SavePool(string label, ImagePool pool)
+    // The image pool's fakes (a count, then each image), so a resumed run shows D what an uninterrupted one would; a count
+    // of 0 while the pool is empty.
+    private static void WritePool(string path, ImagePool pool)
     {
-        var path = FilePath(label, "pool.dat");
-        if (pool.Images.Count == 0)
-        {
-            File.Delete(path);
-            return;
-        }
-
-        AtomicFile.Write(path, p =>
-        {
-            using var writer = new BinaryWriter(File.Create(p));
-            writer.Write(pool.Images.Count);
-            foreach (var image in pool.Images) image.Save(writer);
-        });
+        using var writer = new BinaryWriter(File.Create(path));
+        writer.Write(pool.Images.Count);
+        foreach (var image in pool.Images) image.Save(writer);
     }
 
     private static void RestorePool(string path, Pix2PixModel model)
@@ -97,7 +132,7 @@ public sealed class CheckpointStore(string runDirectory)
     }
 
     private TrainingState State(string label) =>
-        JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(FilePath(label, "state.json")), RunRecord.Json)!;
+        JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(FilePath(label, StatePart)), RunRecord.Json)!;
 
     /// <summary>Loads a generator's weights, saying which checkpoint does not fit which architecture instead of dumping keys.</summary>
     public static void LoadWeights(nn.Module module, string path, string what)

@@ -27,7 +27,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         network.Validate();
         var store = new CheckpointStore(train.RunDirectory);
         var record = new RunRecord(network, data, train, Path.GetFileName(Path.GetFullPath(data.Dataroot).TrimEnd(Path.DirectorySeparatorChar)));
-        var savedPool = train.ContinueTrain ? CheckSameArchitecture(store) : null;
+        var saved = train.ContinueTrain ? CheckSameArchitecture(store) : null;
         if (!train.ContinueTrain && store.Has(CheckpointStore.Latest))
         {
             throw new UserInputException($"{store.RunDirectory} already holds a run; resume it with --continue_train or choose another --name");
@@ -35,6 +35,9 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
 
         var dataset = new AlignedPairDataset(data, network);
         var batches = new PairBatches(dataset, train.BatchSize, train.Seed, data.SerialBatches, network, device);
+        // A resumed run keeps the first epoch it was started with, and so its learning-rate schedule.
+        var schedule = saved?.Train is { } started ? train with { EpochCount = started.EpochCount } : train;
+        using var runLock = RunLock.Acquire(train.RunDirectory);
         manual_seed(train.Seed);
         using var model = new Pix2PixModel(network, train, device);
 
@@ -42,14 +45,26 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         if (train.ContinueTrain)
         {
             state = store.Restore(CheckpointStore.Latest, model);
+            if (state.BatchesIntoEpoch > 0 && saved is not null && DataOrderChange(saved) is { } change)
+            {
+                throw new UserInputException($"cannot continue {store.RunDirectory} inside epoch {state.Epoch + 1}: {change.Option} was {change.Saved} when it was "
+                    + $"saved, {change.Given} now, and its steps there took the data in the saved order; resume with the saved value, or change it at an epoch's end");
+            }
+
             device.ReseedAt(train.Seed, state.Step);
         }
 
-        record.Save(store.RunDirectory);
+        if (state.Epoch >= train.TotalEpochs)
+        {
+            output.WriteLine($"nothing to train: {store.RunDirectory} has trained {state.Epoch} epochs, --n_epochs + --n_epochs_decay is {train.TotalEpochs}; raise them to train longer");
+            return new TrainingOutcome(state.Epoch + 1, state.Epoch, 0, 0, false, []);
+        }
+
+        (record with { Train = schedule }).Save(store.RunDirectory);
         var history = new LossHistory(store.RunDirectory, state.Step);
         var progress = new ProgressReporter(output, train.PrintFreq, train.TotalEpochs, batches.BatchesPerEpoch, interactive);
         var resumeAt = state.BatchesIntoEpoch == 0 ? "" : $" (from step {state.BatchesIntoEpoch + 1} of epoch {state.Epoch + 1})";
-        if (savedPool is { } pool && pool != train.PoolSize)
+        if (saved?.Train?.PoolSize is { } pool && pool != train.PoolSize)
         {
             progress.Line($"note: the run was saved with --pool_size {pool}; --pool_size {train.PoolSize} keeps {(train.PoolSize == 0 ? "none" : $"at most {train.PoolSize}")} of its pooled fakes");
         }
@@ -74,7 +89,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
 
         for (var epoch = state.Epoch + 1; epoch <= train.TotalEpochs; epoch++)
         {
-            model.LearningRate = train.LearningRateAt(epoch);
+            model.LearningRate = schedule.LearningRateAt(epoch);
             var batchIndex = epoch == state.Epoch + 1 ? state.BatchesIntoEpoch : 0;
             foreach (var batch in batches.Epoch(epoch, skip: batchIndex))
             {
@@ -107,9 +122,13 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
 
             lastEpoch = epoch;
             var trained = Reached(epoch, 0);
-            SaveLatest(trained);
+            // The epoch's own checkpoint first: a stop between the two then repeats part of the epoch and saves it again,
+            // where the other order would leave 'latest' past an epoch whose checkpoint never gets written.
             var saving = Stopwatch.StartNew();
             if (epoch % train.SaveEpochFreq == 0 || epoch == train.TotalEpochs) store.Save(epoch.ToString(), model, trained);
+            progress.Exclude(saving.Elapsed);
+            SaveLatest(trained);
+            saving.Restart();
             history.Plot();
             if (train.WebPage) TrainingPage.Write(store.RunDirectory, train.Name);
             progress.Exclude(saving.Elapsed);
@@ -130,8 +149,8 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
     private bool StopRequested(CancellationToken cancellation, long stepsThisRun) =>
         cancellation.IsCancellationRequested || (train.MaxSteps > 0 && stepsThisRun >= train.MaxSteps);
 
-    // Refuses another architecture; returns the saved run's --pool_size.
-    private int? CheckSameArchitecture(CheckpointStore store)
+    // Refuses another architecture; returns the saved run's record.
+    private RunRecord CheckSameArchitecture(CheckpointStore store)
     {
         var saved = RunRecord.Load(store.RunDirectory);
         var mismatch = network.DescribeMismatch(saved.Network);
@@ -140,6 +159,27 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
             throw new UserInputException($"cannot continue {store.RunDirectory}: it was trained with another architecture ({mismatch}; saved vs given)");
         }
 
-        return saved.Train?.PoolSize;
+        return saved;
+    }
+
+    // The first option that orders or draws an epoch's data differently from the saved run's, or null: inside an epoch,
+    // the batches a resumed run skips must be the ones the saved run took.
+    private (string Option, object? Saved, object? Given)? DataOrderChange(RunRecord saved)
+    {
+        if (saved.Train is not { } before || saved.Data is not { } was) return null;
+        (string Option, object? Saved, object? Given)[] orders =
+        [
+            ("--batch_size", before.BatchSize, train.BatchSize),
+            ("--seed", before.Seed, train.Seed),
+            ("--dataroot", Path.GetFullPath(was.Dataroot), Path.GetFullPath(data.Dataroot)),
+            ("--phase", was.Phase, data.Phase),
+            ("--serial_batches", was.SerialBatches, data.SerialBatches),
+            ("--max_dataset_size", was.MaxDatasetSize, data.MaxDatasetSize),
+            ("--preprocess", was.Preprocess, data.Preprocess),
+            ("--load_size", was.LoadSize, data.LoadSize),
+            ("--crop_size", was.CropSize, data.CropSize),
+            ("--no_flip", was.NoFlip, data.NoFlip),
+        ];
+        return orders.Where(o => !Equals(o.Saved, o.Given)).Select(o => ((string, object?, object?)?)o).FirstOrDefault();
     }
 }
