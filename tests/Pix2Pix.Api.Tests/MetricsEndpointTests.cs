@@ -41,15 +41,23 @@ public class MetricsEndpointTests
     }
 
     [Fact]
-    public async Task Metrics_moved_to_another_port_or_path_are_not_answered_on_the_service_port()
+    public async Task Metrics_moved_to_another_port_or_path_are_answered_there_only_whatever_Host_a_client_writes()
     {
-        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Metrics:PrometheusPort"] = "9464", ["Metrics:PrometheusPath"] = "/internal/metrics" });
-        var client = await factory.ReadyClientAsync();
+        var metricsPort = ServiceProcess.FreePort();
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Metrics__PrometheusPort"] = $"{metricsPort}", ["Metrics__PrometheusPath"] = "/internal/metrics" },
+            morePorts: [metricsPort]);
+        using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
 
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/metrics")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/internal/metrics")).StatusCode);
-        using var scrape = new HttpRequestMessage(HttpMethod.Get, "/internal/metrics");
-        scrape.Headers.Host = "localhost:9464";
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(scrape)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await service.Client.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await service.Client.GetAsync("/internal/metrics")).StatusCode);
+        // A client of the service port naming the metrics port in its Host header is still on the service port.
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/internal/metrics");
+        spoofed.Headers.Host = $"127.0.0.1:{metricsPort}";
+        using var refused = await service.Client.SendAsync(spoofed);
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        using var scrape = await scraper.GetAsync("/internal/metrics");
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        Assert.Contains("pix2pix_", await scrape.Content.ReadAsStringAsync());
     }
 }

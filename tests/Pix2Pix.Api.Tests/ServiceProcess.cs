@@ -30,8 +30,9 @@ public sealed class ServiceProcess : IDisposable
     /// <summary>
     /// Starts the service and waits until /health/ready says yes (within <paramref name="readyWithin"/>, 30 s unless
     /// given); a service that does not get there is stopped, not left running, and its last lines go into the error.
+    /// <paramref name="morePorts"/>: loopback ports it listens on as well.
     /// </summary>
-    public static async Task<ServiceProcess> StartAsync(IDictionary<string, string>? settings = null, TimeSpan? readyWithin = null)
+    public static async Task<ServiceProcess> StartAsync(IDictionary<string, string>? settings = null, TimeSpan? readyWithin = null, int[]? morePorts = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Pix2Pix.Api.dll"))
@@ -40,7 +41,7 @@ public sealed class ServiceProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ASPNETCORE_URLS"] = string.Join(';', morePorts?.Prepend(port) ?? [port]).Replace(";", ";http://127.0.0.1:").Insert(0, "http://127.0.0.1:");
         start.Environment["Inference__ModelsFolder"] = TestModels.Folder;
         start.Environment["Inference__UseCuda"] = "false";
         // One session per model whatever the machine's cores (the default opens one per four): the same service everywhere.

@@ -33,14 +33,25 @@ public static class ObservabilityExtensions
         return builder;
     }
 
-    /// <summary>GET /metrics (or Metrics:PrometheusPath), on Metrics:PrometheusPort only when one is set; not in Swagger.</summary>
+    /// <summary>
+    /// GET /metrics (or Metrics:PrometheusPath); with Metrics:PrometheusPort set, only on connections to that port (the port
+    /// the connection came in on, not the Host header a client writes); not in Swagger.
+    /// </summary>
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
         var options = app.ServiceProvider.GetRequiredService<MetricsOptions>();
         if (!options.PrometheusEnabled) return app;
         var endpoint = app.MapPrometheusScrapingEndpoint(options.PrometheusPath).ExcludeFromDescription();
-        if (options.PrometheusPort > 0) endpoint.RequireHost($"*:{options.PrometheusPort}");
+        if (options.PrometheusPort > 0) endpoint.Add(builder => builder.RequestDelegate = OnlyOnPort(options.PrometheusPort, builder.RequestDelegate!));
         if (app.ServiceProvider.GetRequiredService<Access.AuthOptions>().ProtectMetrics) endpoint.RequireAuthorization(Access.AccessExtensions.ClientPolicy);
         return app;
     }
+
+    // Answers on connections to the given port only; elsewhere the path does not exist (404, as problem details).
+    private static RequestDelegate OnlyOnPort(int port, RequestDelegate serve) => context =>
+    {
+        if (context.Connection.LocalPort == port) return serve(context);
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
+    };
 }
