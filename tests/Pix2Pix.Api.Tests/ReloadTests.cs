@@ -146,6 +146,85 @@ public class ReloadTests(ITestOutputHelper output)
         Assert.Equal(1, ReloadEvents(factory, "removed"));
     }
 
+    [Fact]
+    public async Task Model_files_that_cannot_be_looked_at_are_reported_as_such_and_the_folder_goes_on_being_watched()
+    {
+        using var folder = new TemporaryModels(("tiny", VersionA));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:ReloadPollSeconds"] = "0" });
+        var client = await factory.ReadyClientAsync();
+        var watcher = Watcher(factory);
+
+        File.CreateSymbolicLink(Path.Combine(folder.Path, "loop.onnx"), "loop.onnx");   // a link to itself
+        File.CreateSymbolicLink(Path.Combine(folder.Path, "dangling.onnx"), Path.Combine(folder.Path, "gone", "model.onnx"));
+        await watcher.PollAsync();
+        await watcher.PollAsync();
+
+        foreach (var name in new[] { "loop", "dangling" })
+        {
+            using var model = JsonDocument.Parse(await client.GetStringAsync($"/models/{name}"));
+            Assert.Equal("failed", model.RootElement.GetProperty("state").GetString());
+            Assert.Contains($"{name}.onnx could not be read: ", model.RootElement.GetProperty("error").GetString());
+        }
+
+        Assert.DoesNotContain(folder.Path, await client.GetStringAsync("/models/dangling"));   // the server's paths stay in its log
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        Install(folder, "tiny", VersionB);
+        await watcher.PollAsync();
+        await watcher.PollAsync();
+        Assert.Equal(GeneratorModel.VersionOf(VersionB), await VersionAsync(client, "tiny"));
+    }
+
+    [Fact]
+    public async Task A_replacement_that_cannot_be_read_leaves_the_old_version_serving_and_putting_the_old_file_back_clears_the_report()
+    {
+        using var folder = new TemporaryModels(("tiny", VersionA));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:ReloadPollSeconds"] = "0" });
+        var client = await factory.ReadyClientAsync();
+        var watcher = Watcher(factory);
+        var path = Path.Combine(folder.Path, "tiny.onnx");
+
+        File.Delete(path);
+        File.CreateSymbolicLink(path, Path.Combine(folder.Path, "not-there.onnx"));
+        await watcher.PollAsync();
+        await watcher.PollAsync();
+
+        using (var tiny = JsonDocument.Parse(await client.GetStringAsync("/models/tiny")))
+        {
+            Assert.Equal(GeneratorModel.VersionOf(VersionA), tiny.RootElement.GetProperty("version").GetString());
+            Assert.Contains("could not be read", tiny.RootElement.GetProperty("reloadError").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/translate?model=tiny", TranslateTests.Raw(Pngs.Rgb(32, 32)))).StatusCode);
+        Assert.Equal(1, ReloadEvents(factory, "failed"));
+
+        File.Delete(path);
+        Install(folder, "tiny", VersionA);   // the operator puts the serving version's file back
+        await watcher.PollAsync();
+        await watcher.PollAsync();
+        using var back = JsonDocument.Parse(await client.GetStringAsync("/models/tiny"));
+        Assert.Equal(GeneratorModel.VersionOf(VersionA), back.RootElement.GetProperty("version").GetString());
+        Assert.Equal(JsonValueKind.Null, back.RootElement.GetProperty("reloadError").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_model_linked_into_the_folder_is_reloaded_when_the_file_it_links_to_is_rewritten_in_place()
+    {
+        using var store = new TemporaryModels(("release", VersionA));
+        using var folder = new TemporaryModels();
+        var target = Path.Combine(store.Path, "release.onnx");
+        File.CreateSymbolicLink(Path.Combine(folder.Path, "tiny.onnx"), target);
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:ReloadPollSeconds"] = "0" });
+        var client = await factory.ReadyClientAsync();
+        Assert.Equal(GeneratorModel.VersionOf(VersionA), await VersionAsync(client, "tiny"));
+
+        File.WriteAllBytes(target, VersionB);   // the link itself does not change
+        File.SetLastWriteTimeUtc(target, DateTime.UtcNow.AddSeconds(5));
+        await Watcher(factory).PollAsync();
+        await Watcher(factory).PollAsync();
+
+        Assert.Equal(GeneratorModel.VersionOf(VersionB), await VersionAsync(client, "tiny"));
+    }
+
     // Copies to a temporary name and renames into place, as an operator should (the rename is atomic).
     private static void Install(TemporaryModels folder, string name, byte[] onnx)
     {

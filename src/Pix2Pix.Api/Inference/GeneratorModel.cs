@@ -77,6 +77,10 @@ public sealed class GeneratorModel : IAsyncDisposable
         return new GeneratorModel(name, path, version, pool, new Batcher(name, pool, options, telemetry, logger), null);
     }
 
+    /// <summary>A model file that could not be looked at or read: a Failed version that says why.</summary>
+    public static GeneratorModel Unreadable(string path, string reason, ILogger logger) =>
+        Failed(path, "unread", $"{System.IO.Path.GetFileName(path)} could not be read: {reason}", logger);
+
     private static GeneratorModel Failed(string path, string version, string reason, ILogger logger)
     {
         var name = System.IO.Path.GetFileNameWithoutExtension(path);

@@ -37,7 +37,16 @@ public sealed class ModelRegistry : IAsyncDisposable
     public bool Loaded { get; private set; }
 
     /// <summary>The configured default model, else the first served one by name.</summary>
-    public string? DefaultName => string.IsNullOrWhiteSpace(settings.DefaultModel) ? Volatile.Read(ref models).Keys.FirstOrDefault() : settings.DefaultModel;
+    /// <summary>Inference:DefaultModel, else the first model by name that serves (a file that cannot be served does not take the default from one that can), else the first by name.</summary>
+    public string? DefaultName
+    {
+        get
+        {
+            if (!string.IsNullOrWhiteSpace(settings.DefaultModel)) return settings.DefaultModel;
+            var current = Volatile.Read(ref models);
+            return current.Values.FirstOrDefault(m => m.State == ModelState.Ready)?.Name ?? current.Keys.FirstOrDefault();
+        }
+    }
 
     public IEnumerable<GeneratorModel> All => Volatile.Read(ref models).Values;
 
@@ -146,10 +155,16 @@ public sealed class ModelRegistry : IAsyncDisposable
     /// <summary>A newer file of <paramref name="failed"/>'s name could not be loaded: the serving version stays, and this is reported.</summary>
     public void KeepServing(GeneratorModel failed)
     {
-        lock (writing) reloadErrors = reloadErrors.SetItem(failed.Name, $"{failed.Version} was not loaded: {failed.PublicError}");
+        lock (writing) reloadErrors = reloadErrors.SetItem(failed.Name, $"the new file ({failed.Version}) was not loaded: {failed.PublicError}");
         telemetry.ModelReloads.Add(1, new("model", failed.Name), new("outcome", "failed"));
         logger.LogError("Model {Model}: the new file {Version} was not loaded, the serving version {Serving} stays: {Reason}",
             failed.Name, failed.Version, Find(failed.Name)?.Version, failed.Error);
+    }
+
+    /// <summary>The file of <paramref name="name"/> holds the version that serves: a failed replacement reported before no longer stands.</summary>
+    public void ServingVersionIsBack(string name)
+    {
+        lock (writing) reloadErrors = reloadErrors.Remove(name);
     }
 
     private void Retire(GeneratorModel old)

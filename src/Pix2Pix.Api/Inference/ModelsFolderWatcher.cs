@@ -8,7 +8,9 @@ namespace Pix2Pix.Api.Inference;
 /// polls the folder as Triton's polling mode does: a new or changed <c>*.onnx</c> is loaded and warmed up beside the
 /// version that serves and swapped in; a removed one stops serving. A file is read only once its size and time have held
 /// still for a whole poll (a copy in progress is left alone) and did not change while it was read; a file is taken as
-/// removed once two polls in a row have not seen it, and a missing folder removes nothing.
+/// removed once two polls in a row have not seen it, and a missing folder removes nothing. A symbolic link is judged by the
+/// file it leads to. A file that cannot be looked at or read is reported as a model that cannot be served (beside the
+/// version that serves, if one does), and nothing that goes wrong in a poll stops the polling or the service.
 /// </summary>
 public sealed class ModelsFolderWatcher(
     ModelRegistry registry, RequestPathWarmUp warmUp, IOptions<InferenceOptions> options, Pix2PixTelemetry telemetry, ILogger<ModelsFolderWatcher> logger)
@@ -21,11 +23,21 @@ public sealed class ModelsFolderWatcher(
     private readonly Dictionary<string, FileStamp> loaded = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FileStamp> settling = new(StringComparer.Ordinal);
     private readonly HashSet<string> missing = new(StringComparer.Ordinal);
+    // Files that could not be looked at, and why (reported once per reason).
+    private readonly Dictionary<string, string> unreadable = new(StringComparer.Ordinal);
     private bool folderMissingReported;
 
-    private readonly record struct FileStamp(long Length, DateTime Written)
+    /// <summary>A file's size and time, and for a symbolic link those of the file it leads to, and which file that is.</summary>
+    private readonly record struct FileStamp(long Length, DateTime Written, string? Target)
     {
-        public static FileStamp Of(FileInfo file) => new(file.Length, file.LastWriteTimeUtc);
+        public static FileStamp Of(FileInfo file)
+        {
+            if (file.LinkTarget is null) return new(file.Length, file.LastWriteTimeUtc, null);
+            // A target rewritten in place, or one still being copied, changes the target's stamp, not the link's.
+            var target = file.ResolveLinkTarget(returnFinalTarget: true);
+            if (target is not FileInfo { Exists: true } leadsTo) throw new IOException($"it is a link to {target?.FullName ?? file.LinkTarget}, which is not a file");
+            return new(leadsTo.Length, leadsTo.LastWriteTimeUtc, leadsTo.FullName);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,7 +45,18 @@ public sealed class ModelsFolderWatcher(
         await Task.Run(() => LoadStartupModels(stoppingToken), stoppingToken);
         if (settings.ReloadPollSeconds <= 0) return;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.ReloadPollSeconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken)) await PollAsync(stoppingToken);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await PollAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+            {
+                // Whatever a poll ran into, the service goes on serving and the next poll looks again.
+                logger.LogError(e, "Polling the models folder {Folder} failed; the next poll looks again", registry.Folder);
+            }
+        }
     }
 
     private async Task LoadStartupModels(CancellationToken stopping)
@@ -101,6 +124,18 @@ public sealed class ModelsFolderWatcher(
             {
                 continue;   // gone between the listing and the look
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (!unreadable.TryGetValue(name, out var reported) || reported != e.Message)
+                {
+                    unreadable[name] = e.Message;
+                    await ReportAsync(file, e.Message);
+                }
+
+                continue;
+            }
+
+            if (unreadable.Remove(name)) loaded.Remove(name);   // readable again: read it (again) once it holds still
 
             if (loaded.TryGetValue(name, out var known) && known == stamp) continue;
             if (!settling.TryGetValue(name, out var before) || before != stamp)
@@ -130,7 +165,11 @@ public sealed class ModelsFolderWatcher(
             file.Refresh();
             if (!file.Exists || FileStamp.Of(file) != stamp) return null;   // written to while read: taken when it settles
             var serving = registry.Find(name);
-            if (serving is { State: ModelState.Ready } && serving.Version == GeneratorModel.VersionOf(onnx)) return stamp;   // touched, not changed
+            if (serving is { State: ModelState.Ready } && serving.Version == GeneratorModel.VersionOf(onnx))
+            {
+                registry.ServingVersionIsBack(name);   // touched, or a failed replacement undone: what serves is what the file holds
+                return stamp;
+            }
 
             model = GeneratorModel.Load(file.FullName, onnx, settings, telemetry, logger);
             if (model.State == ModelState.Ready) await warmUp.RunAsync(model, stopping);   // beside the version that serves
@@ -151,10 +190,26 @@ public sealed class ModelsFolderWatcher(
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogError(e, "Model {Model}: loading {Path} failed; the next poll tries again if the file changes", name, file.FullName);
             if (model is not null) await model.DisposeAsync();
+            if (e is IOException or UnauthorizedAccessException) await ReportAsync(file, e.Message);
+            else logger.LogError(e, "Model {Model}: loading {Path} failed; the next poll tries again if the file changes", name, file.FullName);
             return expected;
         }
+    }
+
+    // A file that could not be looked at or read: a version that cannot serve, published as such or, beside a version that
+    // serves, reported as a failed replacement (in /models, the log and the metrics).
+    private async Task ReportAsync(FileInfo file, string reason)
+    {
+        var failed = GeneratorModel.Unreadable(file.FullName, reason, logger);
+        if (registry.Find(Name(file)) is { State: ModelState.Ready })
+        {
+            registry.KeepServing(failed);
+            await failed.DisposeAsync();
+            return;
+        }
+
+        registry.Publish(failed);
     }
 
     // The folder's model files, or null when the folder does not exist.
