@@ -164,6 +164,17 @@ public class TranslateTests(TranslateTests.Service service) : IClassFixture<Tran
     }
 
     [Fact]
+    public async Task An_unknown_model_name_is_quoted_back_printable_and_short()
+    {
+        var sent = "bad\u0007\u202Ename" + new string('x', 300);
+
+        var response = await Client.PostAsync($"/translate?model={Uri.EscapeDataString(sent)}", Raw(Pngs.Rgb(10, 10)));
+
+        var detail = await AssertProblem(response, HttpStatusCode.NotFound, "'bad??name");
+        Assert.DoesNotContain(new string('x', 101), detail.Detail);
+    }
+
+    [Fact]
     public async Task Naming_the_model_explicitly_works()
     {
         var response = await Client.PostAsync("/translate?model=tiny", Raw(Pngs.Rgb(64, 64)));
