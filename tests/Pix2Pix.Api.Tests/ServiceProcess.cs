@@ -41,7 +41,7 @@ public sealed class ServiceProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["ASPNETCORE_URLS"] = string.Join(';', morePorts?.Prepend(port) ?? [port]).Replace(";", ";http://127.0.0.1:").Insert(0, "http://127.0.0.1:");
+        start.Environment["ASPNETCORE_URLS"] = string.Join(';', (morePorts ?? []).Prepend(port).Select(p => $"http://127.0.0.1:{p}"));
         start.Environment["Inference__ModelsFolder"] = TestModels.Folder;
         start.Environment["Inference__UseCuda"] = "false";
         // One session per model whatever the machine's cores (the default opens one per four): the same service everywhere.

@@ -36,7 +36,6 @@ public sealed class ModelRegistry : IAsyncDisposable
     /// <summary>True once every model found at start-up has been loaded (or has failed to).</summary>
     public bool Loaded { get; private set; }
 
-    /// <summary>The configured default model, else the first served one by name.</summary>
     /// <summary>Inference:DefaultModel, else the first model by name that serves (a file that cannot be served does not take the default from one that can), else the first by name.</summary>
     public string? DefaultName
     {

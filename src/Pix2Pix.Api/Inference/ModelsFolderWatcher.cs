@@ -129,7 +129,7 @@ public sealed class ModelsFolderWatcher(
                 if (!unreadable.TryGetValue(name, out var reported) || reported != e.Message)
                 {
                     unreadable[name] = e.Message;
-                    await ReportAsync(file, e.Message);
+                    await PublishAsync(GeneratorModel.Unreadable(file.FullName, e.Message, logger));
                 }
 
                 continue;
@@ -173,14 +173,7 @@ public sealed class ModelsFolderWatcher(
 
             model = GeneratorModel.Load(file.FullName, onnx, settings, telemetry, logger);
             if (model.State == ModelState.Ready) await warmUp.RunAsync(model, stopping);   // beside the version that serves
-            if (model.State == ModelState.Failed && serving?.State == ModelState.Ready)
-            {
-                registry.KeepServing(model);
-                await model.DisposeAsync();
-                return stamp;
-            }
-
-            registry.Publish(model);
+            await PublishAsync(model);
             return stamp;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -191,25 +184,24 @@ public sealed class ModelsFolderWatcher(
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             if (model is not null) await model.DisposeAsync();
-            if (e is IOException or UnauthorizedAccessException) await ReportAsync(file, e.Message);
+            if (e is IOException or UnauthorizedAccessException) await PublishAsync(GeneratorModel.Unreadable(file.FullName, e.Message, logger));
             else logger.LogError(e, "Model {Model}: loading {Path} failed; the next poll tries again if the file changes", name, file.FullName);
             return expected;
         }
     }
 
-    // A file that could not be looked at or read: a version that cannot serve, published as such or, beside a version that
-    // serves, reported as a failed replacement (in /models, the log and the metrics).
-    private async Task ReportAsync(FileInfo file, string reason)
+    // Serves a new version. One that cannot serve, beside a version that does, is reported as a failed replacement instead
+    // (in /models, the log and the metrics), and the serving version stays.
+    private async Task PublishAsync(GeneratorModel model)
     {
-        var failed = GeneratorModel.Unreadable(file.FullName, reason, logger);
-        if (registry.Find(Name(file)) is { State: ModelState.Ready })
+        if (model.State == ModelState.Failed && registry.Find(model.Name) is { State: ModelState.Ready })
         {
-            registry.KeepServing(failed);
-            await failed.DisposeAsync();
+            registry.KeepServing(model);
+            await model.DisposeAsync();
             return;
         }
 
-        registry.Publish(failed);
+        registry.Publish(model);
     }
 
     // The folder's model files, or null when the folder does not exist.
