@@ -19,6 +19,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiDocumentation();
 app.UseSketchPad();
+app.UsePortBoundEndpoints();
 app.UseAccessControl();
 app.UseRequestTimeouts();
 

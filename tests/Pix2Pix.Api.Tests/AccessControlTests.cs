@@ -85,6 +85,64 @@ public class AccessControlTests
     }
 
     [Fact]
+    public async Task Requests_with_a_wrong_key_count_against_the_clients_address_so_guessing_keys_meets_the_limit_quietly()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?>(TwoKeys) { ["RateLimit:PermitsPerSecond"] = "1", ["RateLimit:Burst"] = "2" });
+        var client = await factory.ReadyClientAsync();
+
+        var clock = Stopwatch.StartNew();
+        var guesses = (await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Send(client, HttpMethod.Get, "/models", $"guess-{i}")))).ToList();
+        var seconds = clock.Elapsed.TotalSeconds;
+        using var keyed = await Send(client, HttpMethod.Get, "/models", "first-key");
+
+        var answered = guesses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized);
+        Assert.InRange(answered, 2, 2 + (int)Math.Ceiling(seconds));
+        Assert.All(guesses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
+        Assert.Contains(guesses, r => r.StatusCode == HttpStatusCode.TooManyRequests && r.Headers.Contains("Retry-After"));
+        Assert.Equal(HttpStatusCode.OK, keyed.StatusCode);   // a valid key has a bucket of its own
+        // One log line per failed key would let a client fill the logs; the start says once how access is set up.
+        Assert.DoesNotContain(factory.Logs.Entries, e => e.Message.Contains("not authenticated", StringComparison.Ordinal));
+        Assert.Contains(factory.Logs.Entries, e => e.Message.StartsWith("Access control: an API key is required (2 configured", StringComparison.Ordinal));
+        guesses.ForEach(r => r.Dispose());
+    }
+
+    [Fact]
+    public async Task Keys_are_read_without_surrounding_whitespace_as_a_secret_file_ending_in_a_newline_gives_them()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Auth:ApiKeys:0"] = "  first-key\n", ["Auth:ApiKeys:1"] = " " });
+        var client = await factory.ReadyClientAsync();
+
+        using var right = await Send(client, HttpMethod.Get, "/models", "first-key");
+        using var none = await client.GetAsync("/models");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (right.StatusCode, none.StatusCode));
+    }
+
+    [Theory]
+    [InlineData("two words")]
+    [InlineData("clé")]
+    public void A_key_no_client_could_send_in_a_header_stops_the_start_and_is_named_by_position_not_value(string key)
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Auth:ApiKeys:0"] = "first-key", ["Auth:ApiKeys:1"] = key });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains("Auth:ApiKeys:1", error.Message);
+        Assert.DoesNotContain(key, error.Message);
+    }
+
+    [Theory]
+    [InlineData("203.0.113.7", "ip 203.0.113.7")]
+    [InlineData("::ffff:203.0.113.7", "ip 203.0.113.7")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "ip 2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "ip 2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:3::1", "ip 2001:db8:1:3::/64")]
+    public void Clients_without_a_key_are_counted_by_IPv4_address_or_by_IPv6_64_block(string address, string partition)
+    {
+        Assert.Equal(partition, Pix2Pix.Api.Access.ClientPartition.Of(System.Net.IPAddress.Parse(address)));
+    }
+
+    [Fact]
     public async Task By_default_there_is_no_key_and_no_limit()
     {
         await using var factory = new ServiceFactory();

@@ -60,4 +60,25 @@ public class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
         Assert.Contains("pix2pix_", await scrape.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task Metrics_that_need_a_key_on_a_port_of_their_own_are_not_found_on_the_service_port_rather_than_asking_for_a_key()
+    {
+        var metricsPort = ServiceProcess.FreePort();
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["Metrics__PrometheusPort"] = $"{metricsPort}", ["Auth__ApiKeys__0"] = "scraper-key", ["Auth__ProtectMetrics"] = "true",
+        }, morePorts: [metricsPort]);
+        using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+
+        using var onServicePort = await service.Client.GetAsync("/metrics");
+        using var withoutKey = await scraper.GetAsync("/metrics");
+        using var withKey = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { { "X-API-Key", "scraper-key" } } };
+        using var scrape = await scraper.SendAsync(withKey);
+
+        Assert.Equal(HttpStatusCode.NotFound, onServicePort.StatusCode);
+        Assert.False(onServicePort.Headers.WwwAuthenticate.Any());
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+    }
 }

@@ -71,6 +71,36 @@ public class ReplicaTests
         Assert.All(Parameters(one).Zip(Parameters(two)), pair => Assert.True(pair.First.eq(pair.Second).all().item<bool>()));
     }
 
+    [Fact]
+    public void Each_replica_thread_keeps_one_libtorch_thread_after_its_first_convolution()
+    {
+        // The trainer's setting: a caller with two threads splits its work over two replicas of one thread each. A
+        // replica thread that took the caller's count at its first parallel work would run two threads on each core.
+        var own = get_num_threads();
+        set_num_threads(2);
+        try
+        {
+            using var threads = new ReplicaThreads(2, libTorchThreadsEach: 1);
+            var counts = new int[2, 2];
+            for (var round = 0; round < 2; round++)
+            {
+                threads.Run(2, k =>
+                {
+                    using var scope = NewDisposeScope();
+                    nn.functional.conv2d(rand(1, 16, 64, 64), rand(32, 16, 4, 4), strides: [2, 2]).sum().item<float>();
+                    counts[round, k] = get_num_threads();
+                });
+            }
+
+            Assert.Equal(2, get_num_threads());
+            Assert.All(counts.Cast<int>(), count => Assert.Equal(1, count));
+        }
+        finally
+        {
+            set_num_threads(own);
+        }
+    }
+
     private static Pix2PixModel Model(NetworkOptions network, TrainOptions options)
     {
         manual_seed(7);

@@ -16,6 +16,8 @@ public static class AccessExtensions
         var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         var rate = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         if (rate.PermitsPerSecond < 0 || rate.Burst < 1) throw new OptionsValidationException(RateLimitOptions.Section, typeof(RateLimitOptions), ["RateLimit:PermitsPerSecond must be 0 or more and RateLimit:Burst at least 1"]);
+        if (auth.Problems().ToArray() is { Length: > 0 } problems) throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), problems);
+        builder.Services.AddSingleton(rate);
         builder.Services.AddSingleton(auth);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
@@ -25,7 +27,7 @@ public static class AccessExtensions
         {
             options.AddPolicy(ClientPolicy, context => !rate.Enabled
                 ? RateLimitPartition.GetNoLimiter("open")
-                : RateLimitPartition.GetTokenBucketLimiter(ClientOf(context), _ => new TokenBucketRateLimiterOptions
+                : RateLimitPartition.GetTokenBucketLimiter(ClientPartition.Of(context), _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = rate.Burst,
                     TokensPerPeriod = rate.PermitsPerSecond,
@@ -44,11 +46,19 @@ public static class AccessExtensions
         return builder;
     }
 
+    /// <summary>Authentication (who the key says the client is), then the rate limit (by that key, else by address), then
+    /// authorization: a client without a valid key is counted against its address before its 401, so guessing keys or
+    /// flooding with bad ones meets the limit like any other request.</summary>
     public static WebApplication UseAccessControl(this WebApplication app)
     {
+        var auth = app.Services.GetRequiredService<AuthOptions>();
+        var rate = app.Services.GetRequiredService<RateLimitOptions>();
+        app.Logger.LogInformation("Access control: {Keys}; {Rate}",
+            auth.Enabled ? $"an API key is required ({auth.Keys.Count} configured, sent in {ApiKeyAuthentication.Header}){(auth.ProtectMetrics ? ", metrics included" : "")}" : "open (no API keys configured)",
+            rate.Enabled ? $"{rate.PermitsPerSecond} request(s) per second, bursts of {rate.Burst}, per key or client address" : "no rate limit");
         app.UseAuthentication();
-        app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseAuthorization();
         return app;
     }
 
@@ -56,7 +66,4 @@ public static class AccessExtensions
     public static TBuilder RequireClientAccess<TBuilder>(this TBuilder endpoint) where TBuilder : IEndpointConventionBuilder =>
         endpoint.RequireAuthorization(ClientPolicy).RequireRateLimiting(ClientPolicy);
 
-    /// <summary>The rate-limit partition: the API key's identity when there is one, else the client's address.</summary>
-    private static string ClientOf(HttpContext context) =>
-        context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : "ip " + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 }

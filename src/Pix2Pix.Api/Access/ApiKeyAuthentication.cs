@@ -38,7 +38,7 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
 /// <summary>The configured keys' digests, made once (an authentication handler is made per request).</summary>
 public sealed class ApiKeys(AuthOptions auth)
 {
-    private readonly byte[][] digests = auth.ApiKeys.Where(k => !string.IsNullOrWhiteSpace(k)).Select(Digest).ToArray();
+    private readonly byte[][] digests = auth.Keys.Select(Digest).ToArray();
 
     /// <summary>The position of <paramref name="given"/> among the keys, or -1; every key is compared, each in constant time.</summary>
     public int IndexOf(string given)

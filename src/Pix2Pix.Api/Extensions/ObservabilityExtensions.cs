@@ -42,16 +42,26 @@ public static class ObservabilityExtensions
         var options = app.ServiceProvider.GetRequiredService<MetricsOptions>();
         if (!options.PrometheusEnabled) return app;
         var endpoint = app.MapPrometheusScrapingEndpoint(options.PrometheusPath).ExcludeFromDescription();
-        if (options.PrometheusPort > 0) endpoint.Add(builder => builder.RequestDelegate = OnlyOnPort(options.PrometheusPort, builder.RequestDelegate!));
+        if (options.PrometheusPort > 0) endpoint.WithMetadata(new OnlyOnPort(options.PrometheusPort));
         if (app.ServiceProvider.GetRequiredService<Access.AuthOptions>().ProtectMetrics) endpoint.RequireAuthorization(Access.AccessExtensions.ClientPolicy);
         return app;
     }
 
-    // Answers on connections to the given port only; elsewhere the path does not exist (404, as problem details).
-    private static RequestDelegate OnlyOnPort(int port, RequestDelegate serve) => context =>
+    /// <summary>
+    /// An endpoint that answers on connections to one port only (<see cref="MapMetricsEndpoint"/> with Metrics:PrometheusPort):
+    /// elsewhere its path does not exist (404, as problem details). Placed before access control, so that the path is not
+    /// found there even when it needs a key, rather than asking for one.
+    /// </summary>
+    public static WebApplication UsePortBoundEndpoints(this WebApplication app)
     {
-        if (context.Connection.LocalPort == port) return serve(context);
-        context.Response.StatusCode = StatusCodes.Status404NotFound;
-        return Task.CompletedTask;
-    };
+        app.Use((context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<OnlyOnPort>() is not { } bound || context.Connection.LocalPort == bound.Port) return next(context);
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        return app;
+    }
+
+    private sealed record OnlyOnPort(int Port);
 }

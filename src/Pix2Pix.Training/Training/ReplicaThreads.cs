@@ -15,7 +15,7 @@ public sealed class ReplicaThreads : IDisposable
     public ReplicaThreads(int count, int libTorchThreadsEach)
     {
         // LibTorch's set_num_threads also sets the count that threads starting LibTorch work later begin with:
-        // once the workers have set theirs, the calling thread's count becomes that default again.
+        // once the workers have set theirs (see Loop), the calling thread's count becomes that default again.
         var own = get_num_threads();
         workers = Enumerable.Range(0, count).Select(k => new Worker(k, libTorchThreadsEach)).ToArray();
         foreach (var worker in workers) worker.Ready.Wait();
@@ -70,6 +70,10 @@ public sealed class ReplicaThreads : IDisposable
 
         private void Loop(int libTorchThreads)
         {
+            // LibTorch gives a thread its count when the thread first asks for it or starts parallel work, from the
+            // process-wide default, which the constructor then sets back to the caller's count. Without asking first,
+            // each replica's first convolution took that default (every core) and N replicas ran N × cores threads.
+            get_num_threads();
             set_num_threads(libTorchThreads);
             Ready.Set();
             while (true)
