@@ -33,6 +33,32 @@ public class ReferenceCommandTests
         Assert.Equal(2, Directory.GetFiles(Path.Combine(temp["results"], "facades_pix2pix", "test_latest", "images"), "*_fake_B.png").Length);
     }
 
+    [Fact]
+    public void A_test_line_that_repeats_the_training_lines_architecture_runs_and_one_that_contradicts_the_run_is_refused()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 1, 128, 128);
+        SyntheticPairs.Write(temp["data"], 3, 128, 128, split: "test");
+        string[] architecture = ["--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--no_dropout", "--norm", "batch", "--input_nc", "3", "--output_nc", "3", "--netD", "basic", "--n_layers_D", "3"];
+        var trained = Cli.Run(["train", "--dataroot", temp["data"], "--name", "sketches", "--checkpoints_dir", temp["runs"], "--max_steps", "1", .. architecture]);
+        string[] test = ["test", "--dataroot", temp["data"], "--name", "sketches", "--checkpoints_dir", temp["runs"], "--results_dir", temp["results"], "--model", "pix2pix"];
+
+        // The reference's test.py needs the architecture again, and users pass its loader settings along with it.
+        var repeated = Cli.Run([.. test, .. architecture, "--batch_size", "1", "--serial_batches", "--no_flip", "--num_threads", "0", "--max_dataset_size", "2"]);
+        var widerThanTrained = Cli.Run([.. test, "--ngf", "16"]);
+        var otherDiscriminator = Cli.Run([.. test, "--netD", "pixel"]);
+        var noTest = Cli.Run([.. test, "--num_test", "0"]);
+
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        Assert.True(repeated.ExitCode == 0, repeated.Error);
+        Assert.Contains("ignored: --batch_size, --serial_batches, --no_flip", repeated.Output);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(temp["results"], "sketches", "test_latest", "images"), "*_fake_B.png").Length);
+        Assert.Equal((2, 2, 2), (widerThanTrained.ExitCode, otherDiscriminator.ExitCode, noTest.ExitCode));
+        Assert.Contains("--ngf 16: the run was trained with --ngf 8", widerThanTrained.Error);
+        Assert.Contains("--netD pixel: the run was trained with --netD basic", otherDiscriminator.Error);
+        Assert.Contains("--num_test and --max_dataset_size must be at least 1", noTest.Error);
+    }
+
     [Theory]
     [InlineData("--gpu_ids 0,1", "training on several GPUs at once is not implemented here")]
     [InlineData("--pool_size -1", "the pool holds 0 or more images")]

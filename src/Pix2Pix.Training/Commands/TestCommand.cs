@@ -22,14 +22,17 @@ internal static class TestCommand
         var numTest = new Option<int>("--num_test") { Description = "how many images to translate", DefaultValueFactory = _ => 50 };
         var eval = new Option<bool>("--eval") { Description = "the reference's eval mode: batch norm's running averages, no dropout (same as --norm_at_test running)" };
         var aspectRatio = new Option<double>("--aspect_ratio") { Description = "save images this much wider (above 1) or taller (below 1)", DefaultValueFactory = _ => 1.0 };
-        var netG = new Option<string>("--netG") { Description = "the run's generator (checked against the run; the run folder knows it)" };
-        var norm = new Option<string>("--norm") { Description = "the run's normalisation (checked against the run)" };
+        var maxDatasetSize = new Option<int>("--max_dataset_size") { Description = "translate at most this many images (as --num_test)", DefaultValueFactory = _ => int.MaxValue };
+        var network = new TrainedNetworkArguments(command);
         // The reference resizes and crops test images as in training; here every image is translated whole, at its own size.
         var sizing = new Option[] { new Option<int>("--load_size"), new Option<int>("--crop_size"), new Option<string>("--preprocess") };
         foreach (var option in sizing) option.Description = "accepted and ignored: each image is translated whole, at its own size";
+        // The reference's test.py sets these itself: one image at a time, in order, unflipped; as here.
+        var loading = new Option[] { new Option<int>("--batch_size"), new Option<bool>("--serial_batches"), new Option<bool>("--no_flip") };
+        foreach (var option in loading) option.Description = "accepted and ignored: test translates one image at a time, in order, unflipped (as the reference's test.py)";
         var reference = new ReferenceArguments(command);
         direction.AcceptOnlyFromAmong("AtoB", "BtoA");
-        foreach (var option in (Option[])[dataroot, phase, direction, resultsDir, numTest, eval, aspectRatio, netG, norm, .. sizing]) command.Options.Add(option);
+        foreach (var option in (Option[])[dataroot, phase, direction, resultsDir, numTest, maxDatasetSize, eval, aspectRatio, .. sizing, .. loading]) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
             var device = reference.Check(result, output);
@@ -39,17 +42,18 @@ internal static class TestCommand
             }
 
             if (!(result.GetValue(aspectRatio) > 0)) throw new UserInputException("--aspect_ratio must be positive");
+            if (result.GetValue(numTest) < 1 || result.GetValue(maxDatasetSize) < 1) throw new UserInputException("--num_test and --max_dataset_size must be at least 1");
             ReferenceArguments.NoticeIgnored(result, output, sizing, "test translates each image whole, at its own size");
+            ReferenceArguments.NoticeIgnored(result, output, loading, "test translates one image at a time, in order, unflipped, as the reference's test.py does");
             var (record, runner) = run.OpenGenerator(result, result.GetValue(eval) ? Contracts.NormalizationAtTest.Running : null, device);
-            CheckSameAs(record, "--netG", result.GetValue(netG), record.Network.NetG);
-            CheckSameAs(record, "--norm", result.GetValue(norm), record.Network.Norm.ToString().ToLowerInvariant());
             using var _ = runner;
+            network.Check(result, record);
             var label = run.Epoch(result);
             var chosen = result.GetValue(direction);
             var trained = record.Data?.Direction ?? Direction.AtoB;
             var used = chosen is null ? trained : chosen == "BtoA" ? Direction.BtoA : Direction.AtoB;
             var swap = used == Direction.BtoA;
-            var files = ImageFiles.InSplit(result.GetValue(dataroot)!, result.GetValue(phase)!).Take(Math.Max(1, result.GetValue(numTest))).ToArray();
+            var files = ImageFiles.InSplit(result.GetValue(dataroot)!, result.GetValue(phase)!).Take(Math.Min(result.GetValue(numTest), result.GetValue(maxDatasetSize))).ToArray();
             // A direction other than the trained one writes beside the usual results, never over them.
             var target = Path.Combine(result.GetValue(resultsDir)!, run.Name(result), $"{result.GetValue(phase)}_{label}{(used == trained ? "" : "_" + used)}");
             TestRun.Write(runner, files, swap, target, $"{run.Name(result)}: {result.GetValue(phase)} at epoch {label}", aspectRatio: result.GetValue(aspectRatio));
@@ -57,11 +61,5 @@ internal static class TestCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The reference needs --netG and --norm to rebuild a network; here the run knows them, so a given one must agree.</summary>
-    private static void CheckSameAs(RunRecord record, string option, string? given, string trained)
-    {
-        if (given is not null && given != trained) throw new UserInputException($"{option} {given}: the run was trained with {option} {trained}");
     }
 }
