@@ -48,6 +48,29 @@ public class AccessControlTests
     }
 
     [Fact]
+    public async Task With_keys_configured_the_OpenAPI_document_says_which_operations_need_the_key_so_Swagger_UI_can_send_it()
+    {
+        await using var keyed = new ServiceFactory(settings: TwoKeys);
+        await using var open = new ServiceFactory();
+
+        using var document = System.Text.Json.JsonDocument.Parse(await (await keyed.ReadyClientAsync()).GetStringAsync("/swagger/v1/swagger.json"));
+        using var openDocument = System.Text.Json.JsonDocument.Parse(await (await open.ReadyClientAsync()).GetStringAsync("/swagger/v1/swagger.json"));
+
+        var scheme = document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        Assert.Equal(("apiKey", "header", "X-API-Key"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("in").GetString(), scheme.GetProperty("name").GetString()));
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (var (path, method) in new[] { ("/translate", "post"), ("/models", "get") })
+        {
+            var operation = paths.GetProperty(path).GetProperty(method);
+            Assert.True(operation.GetProperty("security")[0].TryGetProperty("ApiKey", out _), $"{method} {path} does not ask for the key");
+            Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _) && operation.GetProperty("responses").TryGetProperty("429", out _), $"{method} {path}");
+        }
+
+        Assert.False(paths.GetProperty("/health/ready").GetProperty("get").TryGetProperty("security", out _));
+        Assert.False(openDocument.RootElement.TryGetProperty("components", out var components) && components.TryGetProperty("securitySchemes", out _));
+    }
+
+    [Fact]
     public async Task Metrics_can_require_a_key_too()
     {
         await using var factory = new ServiceFactory(settings: new Dictionary<string, string?>(TwoKeys) { ["Auth:ProtectMetrics"] = "true" });

@@ -14,9 +14,23 @@ public static class ApiDocumentationExtensions
             options.OperationFilter<TranslateBodyFilter>();
             options.OperationFilter<ModelParameterFilter>();
             options.DocumentFilter<HealthEndpointsFilter>();
+            // With keys on, the document says which operations need one, so that Swagger UI's Authorize button sends it.
+            if ((builder.Configuration.GetSection(Access.AuthOptions.Section).Get<Access.AuthOptions>() ?? new Access.AuthOptions()).Enabled)
+            {
+                options.AddSecurityDefinition(ApiKeyScheme, new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = Access.ApiKeyAuthentication.Header,
+                    Description = "One of the service's API keys (Auth:ApiKeys)",
+                });
+                options.OperationFilter<ApiKeyRequirementFilter>();
+            }
         });
         return builder;
     }
+
+    private const string ApiKeyScheme = "ApiKey";
 
     /// <summary>Swagger (the OpenAPI document and its UI at /swagger) unless Swagger:Enabled is false, in any environment.</summary>
     public static WebApplication UseApiDocumentation(this WebApplication app)
@@ -66,6 +80,21 @@ public static class ApiDocumentationExtensions
             {
                 parameter.Description = "The model to translate with, by name as GET /models lists them; the default model when left out.";
             }
+        }
+    }
+
+    /// <summary>The operations under access control (<see cref="Access.AccessExtensions.RequireClientAccess"/>) need the
+    /// API key, and may answer 401 without a valid one and 429 past the client's rate.</summary>
+    private sealed class ApiKeyRequirementFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var policies = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Select(a => a.Policy);
+            if (!policies.Contains(Access.AccessExtensions.ClientPolicy)) return;
+            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }];
+            operation.Responses ??= new OpenApiResponses();
+            operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or not one of the service's (problem details)" });
+            operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Past this client's rate; Retry-After says when to try again (problem details)" });
         }
     }
 
