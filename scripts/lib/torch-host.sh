@@ -52,15 +52,30 @@ torch_host_ensure_rootfs() {
   mv -T "$tmp" "$PIX2PIX_ROOTFS" 2>/dev/null || rm -rf "$tmp"
 }
 
-# The host folders a user's paths may point into; each is bound at its own path inside the root.
+# The host folders a user's paths may point into, one per line; each is bound at its own path inside the root. Besides the
+# usual places, the home and cache folders wherever they are, and for every absolute path among the command's arguments
+# (--opt PATH, --opt=PATH, comma-separated lists) the deepest folder of it that exists, unless that is one of the root's
+# own system folders (binding the host's /usr or /etc over the root's would undo the point of the root).
 torch_host_shared_dirs() {
-  local d
+  local d arg part
   # /usr/share/fonts: the host's fonts, for the plots' text (see PlotFonts); a new root brings DejaVu itself.
-  for d in /root /home /work /tmp /opt /mnt /srv /data /media /var/tmp /usr/share/fonts "${PIX2PIX_REPO:-}" "$PWD"; do
+  for d in /root /home /work /tmp /opt /mnt /srv /data /media /var/tmp /usr/share/fonts "${PIX2PIX_REPO:-}" "$PWD" \
+           "${HOME:-}" "${XDG_CACHE_HOME:-}" "${PIX2PIX_CACHE:-}" "${DOTNET_ROOT:-}" "${NUGET_PACKAGES:-}"; do
     [ -n "$d" ] && [ -d "$d" ] && echo "$d"
   done
-  [ -n "${DOTNET_ROOT:-}" ] && [ -d "$DOTNET_ROOT" ] && echo "$DOTNET_ROOT"
-  [ -n "${NUGET_PACKAGES:-}" ] && [ -d "$NUGET_PACKAGES" ] && echo "$NUGET_PACKAGES"
+  for arg in "$@"; do
+    [[ "$arg" == --*=* ]] && arg=${arg#*=}
+    local IFS=,
+    for part in $arg; do
+      [[ "$part" == /* ]] || continue
+      d=$part
+      while [ -n "$d" ] && [ ! -d "$d" ]; do d=${d%/*}; done
+      case "${d:-/}" in
+        / | /var | /var/lib | /var/cache | /usr | /usr/* | /etc | /etc/* | /bin | /bin/* | /sbin | /sbin/* | /lib | /lib/* | /lib32* | /lib64* | /libx32* | /boot* | /proc* | /sys* | /dev* | /run*) ;;
+        *) echo "$d" ;;
+      esac
+    done
+  done
   return 0
 }
 
@@ -71,7 +86,7 @@ torch_host_run() {
   fi
   torch_host_ensure_rootfs || return 1
   local dirs
-  dirs=$(torch_host_shared_dirs | sort -u | tr '\n' ' ')
+  dirs=$(torch_host_shared_dirs "$@" | sort -u)
   # The host's CA bundle carries the extra roots these machines need to reach the registries.
   cp /etc/ssl/certs/ca-certificates.crt "$PIX2PIX_ROOTFS/etc/ssl/certs/ca-certificates.crt" 2>/dev/null || true
   cp /etc/resolv.conf "$PIX2PIX_ROOTFS/etc/resolv.conf" 2>/dev/null || true
@@ -81,7 +96,8 @@ torch_host_run() {
   unshare --mount --propagation private bash -c '
     set -e
     r="$PIX2PIX_ROOTFS"
-    for d in $PIX2PIX_DIRS $PIX2PIX_DOTNET_DIR; do
+    printf "%s\n%s\n" "$PIX2PIX_DIRS" "$PIX2PIX_DOTNET_DIR" | while IFS= read -r d; do
+      [ -n "$d" ] || continue
       [ -L "$r$d" ] && continue
       mkdir -p "$r$d"
       mountpoint -q "$r$d" || mount --rbind "$d" "$r$d"
