@@ -218,6 +218,18 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Continuing_from_an_epoch_needs_continue_train_and_a_kept_checkpoint_and_changes_nothing_otherwise()
+    {
+        var before = File.ReadAllBytes(run.Temp["checkpoints/tiny/latest_net_G.dat"]);
+        string[] train = ["train", "--dataroot", run.Temp["data"], .. run.Checkpoint, "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128"];
+
+        AssertUserError(Cli.Run([.. train, "--epoch", "1"]), "--epoch 1 chooses the checkpoint to continue from: add --continue_train");
+        AssertUserError(Cli.Run([.. train, "--continue_train", "--epoch", "9"]), "no '9' checkpoint in");
+        AssertUserError(Cli.Run([.. train, "--continue_train", "--epoch", "nine"]), "--epoch must be");
+        Assert.Equal(before, File.ReadAllBytes(run.Temp["checkpoints/tiny/latest_net_G.dat"]));
+    }
+
+    [Fact]
     public void A_checkpoints_folder_the_system_will_not_write_is_one_line_and_exit_code_1()
     {
         var file = run.Temp["not-a-folder"];

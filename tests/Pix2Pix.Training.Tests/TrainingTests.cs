@@ -86,6 +86,29 @@ public class TrainingTests
         Assert.Equal(3 * (3 + replicas - 1) / replicas, File.ReadLines(Path.Combine(split.RunDirectory, LossHistory.CsvName)).Count() - 1);
     }
 
+    [Fact]
+    public void Continue_train_from_an_epoch_checkpoint_goes_on_from_that_epochs_end_as_the_run_first_did()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 2, 140, 140);
+        var data = new DataOptions { Dataroot = temp["data"], LoadSize = 140, CropSize = 128 };
+        var options = Train(temp, "run") with { NEpochs = 2, NEpochsDecay = 1, SaveEpochFreq = 1 };
+
+        new Trainer(Small, data, options, TextWriter.Null).Run();
+        var firstEnd = File.ReadAllBytes(Path.Combine(options.RunDirectory, "latest_rng.dat"));
+        long[] firstSteps;
+        using (var ended = Restored(options.RunDirectory, 0, Small)) firstSteps = AdamSteps(ended);
+        using var output = new StringWriter();
+        var again = new Trainer(Small, data, options with { ContinueTrain = true, ContinueFrom = "1" }, output).Run();
+
+        // From the end of epoch 1, not from 'latest' (the end of epoch 3, which has nothing left to train).
+        Assert.Equal(2, again.FirstEpoch);
+        Assert.Contains("epochs 2..3, ", output.ToString());
+        Assert.Equal(firstEnd, File.ReadAllBytes(Path.Combine(options.RunDirectory, "latest_rng.dat")));
+        using var resumedEnd = Restored(options.RunDirectory, 0, Small);
+        Assert.Equal(firstSteps, AdamSteps(resumedEnd));
+    }
+
     // A model holding everything a run's latest checkpoint saved.
     private static Pix2PixModel Restored(string runDirectory, int poolSize, NetworkOptions network)
     {

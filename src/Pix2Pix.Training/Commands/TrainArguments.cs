@@ -24,7 +24,8 @@ internal sealed class TrainArguments
     private readonly Option<int> lrDecayIters = new("--lr_decay_iters") { Description = "epochs between the step policy's ×0.1 decays", DefaultValueFactory = _ => Defaults.LrDecayIters };
     private readonly Option<string> initType = new("--init_type") { Description = "weight init: normal | xavier | kaiming | orthogonal", DefaultValueFactory = _ => "normal" };
     private readonly Option<double> initGain = new("--init_gain") { Description = "scale for normal, xavier and orthogonal init", DefaultValueFactory = _ => Defaults.Init.Gain };
-    private readonly Option<bool> continueTrain = new("--continue_train") { Description = "resume from the run's latest checkpoint" };
+    private readonly Option<bool> continueTrain = new("--continue_train") { Description = "resume from the run's latest checkpoint (or the one --epoch names)" };
+    private readonly Option<string> epoch = new("--epoch") { Description = "with --continue_train: the checkpoint to continue from, latest or an epoch number", DefaultValueFactory = _ => "latest" };
     private readonly Option<string> precision = new("--precision") { Description = "the discriminator's convolutions in a training step: bfloat16 (float32 weights and optimiser) | float32", DefaultValueFactory = _ => "bfloat16" };
     private readonly Option<bool> noFastStep = new("--no_fast_step") { Description = "train with LibTorch's convolutions and TorchSharp's Adam in float32 (the slower, first-written step)" };
     private readonly Option<int> replicas = new("--replicas") { Description = "split each batch over N copies of the networks, one thread each, gradients averaged (DataParallel on CPU cores; --batch_size at least N)", DefaultValueFactory = _ => Defaults.Replicas };
@@ -36,7 +37,7 @@ internal sealed class TrainArguments
         precision.AcceptOnlyFromAmong("bfloat16", "float32");
         lrPolicy.AcceptOnlyFromAmong(Names<LearningRatePolicy>());
         initType.AcceptOnlyFromAmong(Names<InitType>());
-        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, saveLatestFreq, epochCount, lrPolicy, lrDecayIters, initType, initGain, continueTrain, precision, noFastStep, replicas, maxSteps })
+        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, saveLatestFreq, epochCount, lrPolicy, lrDecayIters, initType, initGain, continueTrain, epoch, precision, noFastStep, replicas, maxSteps })
         {
             command.Options.Add(option);
         }
@@ -64,6 +65,7 @@ internal sealed class TrainArguments
             LrDecayIters = result.GetValue(lrDecayIters),
             Init = new Initialisation(Enum.Parse<InitType>(result.GetValue(initType)!, ignoreCase: true), result.GetValue(initGain)),
             ContinueTrain = result.GetValue(continueTrain),
+            ContinueFrom = result.GetValue(epoch)!,
             MaxSteps = result.GetValue(maxSteps),
             Replicas = result.GetValue(replicas),
             FastStep = !result.GetValue(noFastStep),
@@ -90,6 +92,12 @@ internal sealed class TrainArguments
         if (!(options.Init.Gain > 0)) throw new UserInputException("--init_gain must be positive");
         if (options.SaveLatestFreq < 0) throw new UserInputException("--save_latest_freq must not be negative");
         if (options.MaxSteps < 0) throw new UserInputException("--max_steps must not be negative");
+        if (options.ContinueFrom != "latest" && !(int.TryParse(options.ContinueFrom, out var from) && from > 0))
+        {
+            throw new UserInputException($"--epoch must be 'latest' or a positive epoch number, not '{options.ContinueFrom}'");
+        }
+
+        if (options.ContinueFrom != "latest" && !options.ContinueTrain) throw new UserInputException($"--epoch {options.ContinueFrom} chooses the checkpoint to continue from: add --continue_train");
         return options;
     }
 

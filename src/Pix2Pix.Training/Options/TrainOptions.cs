@@ -34,6 +34,9 @@ public sealed record TrainOptions
     /// <summary>The reference's --save_latest_freq: also save 'latest' inside an epoch every this many images (0 = only at epochs' ends), so a killed run loses at most that much.</summary>
     public int SaveLatestFreq { get; init; } = 5000;
     public bool ContinueTrain { get; init; }
+    /// <summary>The checkpoint --continue_train continues from (the reference's --epoch): "latest", or the number of an epoch
+    /// whose checkpoint was kept (--save_epoch_freq); training then goes on from the end of that epoch.</summary>
+    public string ContinueFrom { get; init; } = "latest";
     /// <summary>The fast step: small convolutions as matrix products and Adam in one pass (both exact in float32), plus <see cref="Precision"/>.
     /// Off: LibTorch's convolutions and TorchSharp's Adam in float32, the step as it was first written.</summary>
     public bool FastStep { get; init; } = true;

@@ -44,7 +44,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         var state = new TrainingState(train.EpochCount - 1, 0, train.LearningRateAt(train.EpochCount), 0);
         if (train.ContinueTrain)
         {
-            state = store.Restore(CheckpointStore.Latest, model);
+            state = store.Restore(train.ContinueFrom, model);
             if (state.BatchesIntoEpoch > 0 && saved is not null && DataOrderChange(saved) is { } change)
             {
                 throw new UserInputException($"cannot continue {store.RunDirectory} inside epoch {state.Epoch + 1}: {change.Option} was {change.Saved} when it was "
