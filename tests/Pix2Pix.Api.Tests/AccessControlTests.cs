@@ -45,6 +45,9 @@ public class AccessControlTests
             using var response = await client.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {response.StatusCode}");
         }
+
+        // Open for probes, but which models there are, where they run and why one failed is for clients with a key.
+        Assert.Equal("{\"status\":\"Healthy\"}", await client.GetStringAsync("/health/ready"));
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public static class ApplicationServiceExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
-            ResponseWriter = HealthReportWriter.WriteAsync,
+            ResponseWriter = app.ServiceProvider.GetRequiredService<Access.AuthOptions>().Enabled ? HealthReportWriter.WriteStatusAsync : HealthReportWriter.WriteAsync,
         });
         return app;
     }
