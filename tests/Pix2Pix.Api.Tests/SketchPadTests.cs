@@ -121,19 +121,68 @@ public class SketchPadTests(SketchPadTests.Browser browser) : IClassFixture<Sket
     [Fact]
     public async Task With_api_keys_on_the_pad_opened_with_its_key_in_the_fragment_translates_and_hides_the_key()
     {
-        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Inference__ModelsFolder"] = ShippedModels.Folder, ["Auth__ApiKeys__0"] = "pad-secret" });
-        var withKey = await OpenAsync(service.Url + "/#key=pad-secret");
+        // A key with the characters form decoding would change ('+' into a space) or split on ('&', '=').
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Inference__ModelsFolder"] = ShippedModels.Folder, ["Auth__ApiKeys__0"] = "pad+secret&a=b/c==" });
+        var withKey = await OpenAsync(service.Url + "/#key=pad+secret&a=b/c==");
         var withoutKey = await browser.Chromium.NewPageAsync();
         await withoutKey.GotoAsync(service.Url + "/");
 
+        await withoutKey.WaitForFunctionAsync("() => document.getElementById('status').textContent.startsWith('Could not list the models')");
+        var listing = await withoutKey.Locator("#status").InnerTextAsync();
         await withKey.Locator("button.example").First.ClickAsync();
         await withKey.WaitForSelectorAsync("#result[data-state='done']", new PageWaitForSelectorOptions { Timeout = 30_000 });
         await withoutKey.Locator("#clear").ClickAsync();
         await withoutKey.WaitForSelectorAsync("#result[data-state='error']", new PageWaitForSelectorOptions { Timeout = 30_000 });
 
-        Assert.DoesNotContain("pad-secret", withKey.Url);
+        Assert.DoesNotContain("secret", withKey.Url);
         Assert.StartsWith("API key required", await withoutKey.Locator("#error").InnerTextAsync());
+        Assert.StartsWith("Could not list the models: API key required", listing);
     }
+
+    [Fact]
+    public async Task Only_the_pointer_that_began_a_stroke_draws_it_and_only_with_the_primary_button()
+    {
+        var page = await OpenAsync();
+        var box = await page.Locator("#pad").BoundingBoxAsync() ?? throw new InvalidOperationException("no canvas");
+        float X(double f) => box.X + box.Width * (float)f;
+        float Y(double f) => box.Y + box.Height * (float)f;
+
+        // A right-button drag draws nothing.
+        await page.Mouse.MoveAsync(X(0.2), Y(0.2));
+        await page.Mouse.DownAsync(new MouseDownOptions { Button = MouseButton.Right });
+        await page.Mouse.MoveAsync(X(0.4), Y(0.2), new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync(new MouseUpOptions { Button = MouseButton.Right });
+        // A stroke with the mouse; meanwhile a second finger goes down, moves away and lifts.
+        await page.Mouse.MoveAsync(X(0.2), Y(0.6));
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(X(0.4), Y(0.6), new MouseMoveOptions { Steps = 5 });
+        await page.EvaluateAsync(SecondFinger, new { x1 = (double)X(0.8), y1 = (double)Y(0.9), x2 = (double)X(0.9), y2 = (double)Y(0.9) });
+        await page.Mouse.MoveAsync(X(0.6), Y(0.6), new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+
+        Assert.True(await InkAsync(page, 0.5, 0.6), "the mouse's stroke stopped when the second finger lifted");
+        Assert.False(await InkAsync(page, 0.3, 0.2), "the right button drew");
+        Assert.False(await InkAsync(page, 0.65, 0.75), "the second finger's move drew from the mouse's stroke");
+        Assert.False(await InkAsync(page, 0.85, 0.9), "the second finger drew");
+    }
+
+    [Fact]
+    public async Task Until_there_is_a_picture_the_download_link_cannot_be_followed()
+    {
+        var page = await OpenAsync();
+
+        Assert.Null(await page.Locator("#download").GetAttributeAsync("href"));
+    }
+
+    // A touch pointer (id 99) down at (x1, y1), moved to (x2, y2) and lifted there.
+    private const string SecondFinger =
+        "({ x1, y1, x2, y2 }) => { const pad = document.getElementById('pad'); "
+        + "const at = (type, x, y) => pad.dispatchEvent(new PointerEvent(type, { pointerId: 99, pointerType: 'touch', isPrimary: false, button: 0, buttons: 1, clientX: x, clientY: y, bubbles: true })); "
+        + "at('pointerdown', x1, y1); at('pointermove', x2, y2); at('pointerup', x2, y2); }";
+
+    // Whether the canvas holds ink at a point given as fractions of its width and height.
+    private static async Task<bool> InkAsync(IPage page, double x, double y) =>
+        await page.EvaluateAsync<int>($"() => document.getElementById('pad').getContext('2d').getImageData({(int)(x * 512)}, {(int)(y * 512)}, 1, 1).data[0]") < 128;
 
     private async Task<IPage> OpenAsync(string? url = null, Action<IPage>? onPage = null)
     {

@@ -42,8 +42,13 @@ function point(event) {
   return { x: (event.clientX - box.left) * pad.width / box.width, y: (event.clientY - box.top) * pad.height / box.height };
 }
 
+// One stroke at a time, by one pointer: a second finger or a resting palm neither joins nor ends it; only the primary
+// button draws (a right click, or a stylus's eraser end, does not).
 let last = null;
+let drawingWith = null;
 pad.addEventListener('pointerdown', event => {
+  if (drawingWith !== null || event.button !== 0) return;
+  drawingWith = event.pointerId;
   pad.setPointerCapture(event.pointerId);
   // A new stroke makes any translation scheduled or under way stale: drop it; the stroke's end schedules the next.
   clearTimeout(debounce);
@@ -55,7 +60,7 @@ pad.addEventListener('pointerdown', event => {
   stroke(last, last, event.pressure);
 });
 pad.addEventListener('pointermove', event => {
-  if (!last) return;
+  if (!last || event.pointerId !== drawingWith) return;
   const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
   for (const e of events.length ? events : [event]) {
     const next = point(e);
@@ -64,9 +69,10 @@ pad.addEventListener('pointermove', event => {
   }
 });
 for (const type of ['pointerup', 'pointercancel']) {
-  pad.addEventListener(type, () => {
-    if (!last) return;
+  pad.addEventListener(type, event => {
+    if (!last || event.pointerId !== drawingWith) return;
     last = null;
+    drawingWith = null;
     scheduleTranslation(300);
   });
 }
@@ -100,8 +106,10 @@ async function translate() {
   status.textContent = 'Translating…';
   result.dataset.state = 'pending';
   try {
+    // A newer drawing aborts this request; a server that does not answer at all is given up on after two minutes.
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(120_000)]);
     const response = await fetch(`translate${model ? `?model=${encodeURIComponent(model)}` : ''}`, {
-      method: 'POST', body, headers: { 'Content-Type': 'image/png', ...keyHeader() }, signal: controller.signal,
+      method: 'POST', body, headers: { 'Content-Type': 'image/png', ...keyHeader() }, signal,
     });
     if (!response.ok) throw new Error(await problemMessage(response));
     const picture = await response.blob();
@@ -109,7 +117,7 @@ async function translate() {
     if (resultUrl) URL.revokeObjectURL(resultUrl);
     resultUrl = URL.createObjectURL(picture);
     result.src = resultUrl;
-    download.href = resultUrl;
+    download.href = resultUrl;   // until there is a picture the link has no href: it cannot be followed or focused
     download.setAttribute('aria-disabled', 'false');
     const elapsed = Math.round(performance.now() - started);
     status.textContent = `Translated in ${elapsed} ms on ${providers.get(model) ?? 'the server'}.`;
@@ -117,8 +125,9 @@ async function translate() {
     result.dataset.state = 'done';
     result.dataset.latency = String(elapsed);
   } catch (error) {
-    if (error.name === 'AbortError') return;
-    errorBox.textContent = error.message;
+    // Aborted for a newer drawing, or superseded while its answer was read: the newer one reports.
+    if (error.name === 'AbortError' || controller !== inFlight) return;
+    errorBox.textContent = error.name === 'TimeoutError' ? 'The server did not answer within two minutes.' : error.message;
     errorBox.hidden = false;
     status.textContent = 'The translation failed.';
     result.dataset.state = 'error';
@@ -138,7 +147,13 @@ async function problemMessage(response) {
 async function drawPicture(source) {
   const image = new Image();
   image.src = source;
-  await image.decode();
+  try {
+    await image.decode();
+  } catch {
+    errorBox.textContent = 'That file could not be read as a picture.';
+    errorBox.hidden = false;
+    return;
+  }
   snapshot();
   clearPad();
   const scale = Math.min(pad.width / image.width, pad.height / image.height);
@@ -149,8 +164,13 @@ async function drawPicture(source) {
 }
 
 // With Auth:ApiKeys set, open the page as /#key=YOUR_KEY: the key is kept for this tab only and taken out of the address bar.
+// The key is everything after "key=", as written: not form-decoded, where '+' would become a space and '&' end it; only
+// the characters a browser escapes in a fragment (space " < > `) are turned back.
 const apiKey = (() => {
-  const given = new URLSearchParams(location.hash.slice(1)).get('key');
+  const fragment = location.hash.slice(1);
+  const given = fragment.startsWith('key=')
+    ? fragment.slice(4).replace(/%(20|22|3C|3E|60)/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)))
+    : null;
   if (given) {
     sessionStorage.setItem('pix2pix-api-key', given);
     window.history.replaceState(null, '', location.pathname + location.search);
@@ -162,21 +182,38 @@ function keyHeader() {
   return apiKey ? { 'X-API-Key': apiKey } : {};
 }
 
+// The models as GET /models lists them, again every few seconds while one is still loading or none is there yet (the
+// service may have been started a moment ago, or a model added to its folder), and whenever the tab comes back.
+let modelsTimer = null;
 async function loadModels() {
+  clearTimeout(modelsTimer);
+  let again = true;
   try {
     const response = await fetch('models', { headers: keyHeader() });
+    // Asking again helps when the server is busy or starting (429, 503), not when the key is missing or wrong.
+    if (!response.ok) {
+      again = response.status !== 401 && response.status !== 403;
+      throw new Error(await problemMessage(response));
+    }
     const models = await response.json();
+    const chosen = modelPicker.value;
+    modelPicker.replaceChildren();
     for (const model of models) {
       providers.set(model.name, model.provider);
       const option = new Option(`${model.name}${model.state === 'ready' ? '' : ` (${model.state})`}`, model.name, model.isDefault, model.isDefault);
       option.disabled = model.state !== 'ready';
       modelPicker.add(option);
     }
-    if (models.length === 0) status.textContent = 'No models are installed on the server.';
-  } catch {
-    status.textContent = 'Could not list the models.';
+    if (chosen && models.some(m => m.name === chosen && m.state === 'ready')) modelPicker.value = chosen;
+    again = models.length === 0 || models.some(m => m.state === 'loading');
+    if (models.length === 0) status.textContent = 'No models are installed on the server yet.';
+    else if (status.textContent.startsWith('No models') || status.textContent.startsWith('Could not list')) status.textContent = 'Draw something.';
+  } catch (error) {
+    status.textContent = `Could not list the models: ${error.message}`;
   }
+  if (again) modelsTimer = setTimeout(loadModels, 5000);
 }
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') loadModels(); });
 
 async function loadExamples() {
   const list = document.getElementById('examples');
@@ -203,15 +240,24 @@ eraser.addEventListener('click', () => eraser.setAttribute('aria-pressed', Strin
 document.getElementById('undo').addEventListener('click', () => restore(history.undo, history.redo));
 document.getElementById('redo').addEventListener('click', () => restore(history.redo, history.undo));
 document.getElementById('clear').addEventListener('click', () => { snapshot(); clearPad(); scheduleTranslation(0); });
-document.getElementById('upload').addEventListener('change', event => {
+document.getElementById('upload').addEventListener('change', async event => {
   const file = event.target.files[0];
-  if (file) drawPicture(URL.createObjectURL(file));
+  event.target.value = '';   // choosing the same file again loads it again
+  if (!file) return;
+  const url = URL.createObjectURL(file);
+  try {
+    await drawPicture(url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
 });
 modelPicker.addEventListener('change', () => scheduleTranslation(0));
 document.addEventListener('keydown', event => {
   if (!(event.ctrlKey || event.metaKey)) return;
-  if (event.key === 'z') { event.preventDefault(); restore(history.undo, history.redo); }
-  if (event.key === 'y') { event.preventDefault(); restore(history.redo, history.undo); }
+  const key = event.key.toLowerCase();
+  const redo = key === 'y' || (key === 'z' && event.shiftKey);   // Ctrl+Y, or Cmd/Ctrl+Shift+Z
+  if (key === 'z' && !redo) { event.preventDefault(); restore(history.undo, history.redo); }
+  if (redo) { event.preventDefault(); restore(history.redo, history.undo); }
 });
 
 clearPad();
