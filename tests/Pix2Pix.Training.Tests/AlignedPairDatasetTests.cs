@@ -129,6 +129,27 @@ public class AlignedPairDatasetTests
         Assert.Equal(new Rgb24(0, 0, 255), ab[60, 10]);
     }
 
+    [Theory]
+    [InlineData("A")]
+    [InlineData("B/")]
+    [InlineData("A/train")]
+    public void Prepare_combine_into_one_of_its_inputs_is_refused_and_the_inputs_stay_as_they_were(string foldAB)
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp["A/train"]);
+        Directory.CreateDirectory(temp["B/train"]);
+        using (var a = new Image<Rgb24>(20, 20, new Rgb24(255, 0, 0))) a.SaveAsPng(temp["A/train/x.png"]);
+        using (var b = new Image<Rgb24>(20, 20, new Rgb24(0, 0, 255))) b.SaveAsPng(temp["B/train/x.png"]);
+        var (beforeA, beforeB) = (File.ReadAllBytes(temp["A/train/x.png"]), File.ReadAllBytes(temp["B/train/x.png"]));
+
+        var result = Cli.Run("prepare", "combine", "--fold_A", temp["A"], "--fold_B", temp["B"], "--fold_AB", temp[foldAB.TrimEnd('/')] + (foldAB.EndsWith('/') ? "/" : ""));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--fold_AB must be a folder apart from --fold_A and --fold_B", result.Error);
+        Assert.Equal(beforeA, File.ReadAllBytes(temp["A/train/x.png"]));
+        Assert.Equal(beforeB, File.ReadAllBytes(temp["B/train/x.png"]));
+    }
+
     private static DataOptions Data(string root, string preprocess) =>
         new() { Dataroot = root, Preprocess = DataOptions.ParsePreprocess(preprocess) };
 }

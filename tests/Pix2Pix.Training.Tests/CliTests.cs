@@ -217,6 +217,20 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         Assert.Equal(before, File.ReadAllBytes(run.Temp["checkpoints/tiny/latest_net_G.dat"]));
     }
 
+    [Theory]
+    [InlineData("null")]
+    [InlineData("{ \"epoch\": ")]
+    public void A_run_whose_state_file_is_damaged_is_named_in_one_line_not_a_stack_trace(string damaged)
+    {
+        using var temp = new TempFolder();
+        foreach (var file in Directory.GetFiles(run.Temp["checkpoints/tiny"])) File.Copy(file, Path.Combine(temp.Path, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(temp.Path, "latest_state.json"), damaged);
+        string[] copy = ["--name", Path.GetFileName(temp.Path), "--checkpoints_dir", Path.GetDirectoryName(temp.Path)!];
+
+        AssertUserError(Cli.Run(["export", .. copy, "--output", temp["out.onnx"]]), "latest_state.json is not a training state this program wrote");
+        Assert.False(File.Exists(temp["out.onnx"]));
+    }
+
     [Fact]
     public void Continuing_from_an_epoch_needs_continue_train_and_a_kept_checkpoint_and_changes_nothing_otherwise()
     {

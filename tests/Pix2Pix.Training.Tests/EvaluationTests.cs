@@ -115,9 +115,10 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
         Assert.Equal(0, Cli.Run(["export", .. run.Checkpoint, "--output", onnx]).ExitCode);
 
         var fromCheckpoint = Cli.Run(["evaluate", "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"], .. run.Checkpoint]);
-        var fromOnnx = Cli.Run("evaluate", "--model", onnx, "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"]);
+        var fromOnnx = Cli.Run("evaluate", "--model", onnx, "--dataroot", run.Temp["data"], "--results_dir", run.Temp["evaluation"], "--epoch", "5");
 
         Assert.Equal(0, fromOnnx.ExitCode);
+        Assert.Contains("ignored: --epoch (they choose a run's checkpoint; --model is an exported file)", fromOnnx.Output);
         var l1 = new[] { "tiny/evaluate_test_latest", "tiny/evaluate_test_onnx" }.Select(folder =>
         {
             using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Temp["evaluation"], folder, "metrics.json")));

@@ -184,6 +184,18 @@ public class OnnxExportTests : IClassFixture<CliTests.TrainedRun>
         Assert.False(Directory.Exists(run.Temp["imported/wrong"]));
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("100")]
+    public void Importing_at_a_size_the_generator_cannot_translate_is_refused_before_anything_is_written(string cropSize)
+    {
+        var result = Cli.Run("import", "--pth", run.Temp["missing.pth"], "--netG", "unet_128", "--ngf", "8", "--crop_size", cropSize, "--output", run.Temp[$"imported/size{cropSize}"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--crop_size {cropSize}: unet_128 translates images whose side is a multiple of 128", result.Error);
+        Assert.False(Directory.Exists(run.Temp[$"imported/size{cropSize}"]));
+    }
+
     [Fact]
     public void Importing_a_file_that_is_not_a_state_dict_says_so()
     {

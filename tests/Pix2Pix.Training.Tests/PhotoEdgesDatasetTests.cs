@@ -68,6 +68,25 @@ public class PhotoEdgesDatasetTests
         Assert.False(Directory.Exists(temp["out"]));
     }
 
+    [Theory]
+    [InlineData("photos")]
+    [InlineData("photos/")]
+    [InlineData("photos/pairs")]
+    public void Prepare_edges_into_its_own_input_folder_is_refused_and_the_photos_stay_as_they_were(string output)
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp["photos"]);
+        using (var photo = new Image<Rgb24>(40, 40, new Rgb24(200, 50, 50))) photo.SaveAsPng(temp["photos/a.png"]);
+        var before = File.ReadAllBytes(temp["photos/a.png"]);
+
+        var result = Cli.Run("prepare", "edges", "--input", temp["photos"] + "/", "--size", "32", "--out", temp[output.TrimEnd('/')] + (output.EndsWith('/') ? "/" : ""));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--out must be a folder apart from --input", result.Error);
+        Assert.Equal(["a.png"], Directory.GetFileSystemEntries(temp["photos"]).Select(Path.GetFileName));
+        Assert.Equal(before, File.ReadAllBytes(temp["photos/a.png"]));
+    }
+
     private static Rgb24 Darkest(Image<Rgb24> image, int fromX, int toX, int y)
     {
         var darkest = new Rgb24(255, 255, 255);

@@ -26,6 +26,8 @@ internal static class EvaluateCommand
             if ((modelPath is null) == !run.HasName(result)) throw new UserInputException("give either --name (a run's checkpoint) or --model (an exported .onnx)");
             var split = result.GetValue(phase)!;
             var files = ImageFiles.InSplit(result.GetValue(dataroot)!, split);
+            // An exported model is a file of its own: the options that pick a run's checkpoint and its batch norm do not apply.
+            if (modelPath is not null) ReferenceArguments.NoticeIgnored(result, output, command.Options.Where(o => o.Name is "--epoch" or "--norm_at_test" or "--checkpoints_dir" or "--suffix"), "they choose a run's checkpoint; --model is an exported file");
             var (name, label, swap, runner) = modelPath is null ? OpenRun(run, result) : OpenExport(modelPath);
             using var _ = runner;
             var target = Path.Combine(result.GetValue(resultsDir)!, name, $"evaluate_{split}_{label}");

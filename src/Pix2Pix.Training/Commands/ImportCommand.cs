@@ -23,6 +23,11 @@ internal static class ImportCommand
             var runDirectory = result.GetValue(target)!;
             if (File.Exists(RunRecord.PathIn(runDirectory))) throw new UserInputException($"{runDirectory} already holds a run; choose a new folder");
             var path = result.GetValue(pth)!;
+            if (result.GetValue(cropSize) is { } crop && (crop < options.SizeMultiple || crop % options.SizeMultiple != 0))
+            {
+                throw new UserInputException($"--crop_size {crop}: {options.NetG} translates images whose side is a multiple of {options.SizeMultiple} (e.g. {options.SizeMultiple})");
+            }
+
             using var generator = ReferenceImport.Load(path, options);
             var data = new Options.DataOptions
             {

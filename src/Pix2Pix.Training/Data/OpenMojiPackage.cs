@@ -73,7 +73,7 @@ public sealed class OpenMojiPackage
 
             return entries;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new UserInputException($"{path}: data/openmoji.json is not OpenMoji's emoji list ({e.Message})", e);
         }

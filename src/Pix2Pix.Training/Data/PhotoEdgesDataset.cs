@@ -20,8 +20,8 @@ public static class PhotoEdgesDataset
         if (!Directory.Exists(input)) throw new UserInputException($"folder not found: {input}");
         var photos = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(ImageFiles.IsImage).Order(StringComparer.Ordinal).ToArray();
         if (photos.Length == 0) throw new UserInputException($"no .png, .jpg, .jpeg or .bmp files in {input}");
-        if (Path.GetFullPath(output).StartsWith(Path.GetFullPath(input) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new UserInputException("--out must not be inside --input (the pairs would be read as photos next time)");
+        if (FolderPaths.Overlap(output, input))
+            throw new UserInputException("--out must be a folder apart from --input (the pairs could replace photos, and would be read as photos next time)");
 
         var pairs = new SplitWriter(output);
         var unreadable = 0;

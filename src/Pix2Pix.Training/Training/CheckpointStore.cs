@@ -131,8 +131,18 @@ public sealed class CheckpointStore(string runDirectory)
         }
     }
 
-    private TrainingState State(string label) =>
-        JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(FilePath(label, StatePart)), RunRecord.Json)!;
+    private TrainingState State(string label)
+    {
+        var path = FilePath(label, StatePart);
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), RunRecord.Json) ?? throw new JsonException("it holds null");
+        }
+        catch (JsonException e)
+        {
+            throw new UserInputException($"{path} is not a training state this program wrote ({e.Message.Split('\n')[0]})", e);
+        }
+    }
 
     /// <summary>Loads a generator's weights, saying which checkpoint does not fit which architecture instead of dumping keys.</summary>
     public static void LoadWeights(nn.Module module, string path, string what)

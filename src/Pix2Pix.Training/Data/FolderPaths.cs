@@ -1,0 +1,22 @@
+namespace Pix2Pix.Training.Data;
+
+/// <summary>Comparisons of folders as the file system sees them, whatever the trailing separators or relative parts.</summary>
+public static class FolderPaths
+{
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> are the same folder or one holds the other.</summary>
+    public static bool Overlap(string a, string b)
+    {
+        var (x, y) = (Normalise(a), Normalise(b));
+        return x == y || Inside(x, y) || Inside(y, x);
+    }
+
+    private static bool Inside(string inner, string outer) =>
+        inner.StartsWith(outer.EndsWith(Path.DirectorySeparatorChar) ? outer : outer + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    private static string Normalise(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var trimmed = Path.TrimEndingDirectorySeparator(full);
+        return trimmed.Length == 0 ? full : trimmed;
+    }
+}
