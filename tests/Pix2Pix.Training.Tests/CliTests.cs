@@ -108,6 +108,23 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Translating_a_folder_where_two_inputs_would_make_one_output_is_refused_before_anything_is_written()
+    {
+        var folder = run.Temp["clash"];
+        Directory.CreateDirectory(folder);
+        using (var image = new Image<Rgb24>(16, 16, new Rgb24(10, 200, 30)))
+        {
+            image.SaveAsPng(Path.Combine(folder, "a.png"));
+            image.SaveAsJpeg(Path.Combine(folder, "a.jpg"));
+        }
+
+        var result = Cli.Run(["translate", "--input", folder, "--output", run.Temp["clash-out"], .. run.Checkpoint]);
+
+        AssertUserError(result, "a.jpg and a.png would both be written to");
+        Assert.False(Directory.Exists(run.Temp["clash-out"]));
+    }
+
+    [Fact]
     public void Translate_keeps_the_size_of_any_input_image()
     {
         using var input = new Image<Rgb24>(301, 77, new Rgb24(10, 200, 30));

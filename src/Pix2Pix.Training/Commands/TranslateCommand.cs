@@ -26,7 +26,8 @@ internal static class TranslateCommand
                 using var image = ImageFiles.Load(from);
                 using var translated = runner.Translate(image);
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
-                translated.SaveAsPng(to);
+                // Written aside and moved into place: an interrupted run leaves an existing picture whole, not truncated.
+                Training.AtomicFile.Write(to, partial => translated.SaveAsPng(partial));
                 output.WriteLine($"{from} -> {to}");
             }
 
@@ -45,6 +46,11 @@ internal static class TranslateCommand
             if (files.Count == 0) throw new UserInputException($"no images in {input}");
             var jobs = files.Select(f => (f, Path.Combine(output, Path.GetFileNameWithoutExtension(f) + ".png"))).ToArray();
             if (jobs.Any(j => SamePath(j.f, j.Item2))) throw new UserInputException("--output would overwrite the input images; choose another folder");
+            if (jobs.GroupBy(j => Path.GetFullPath(j.Item2)).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            {
+                throw new UserInputException($"{string.Join(" and ", clash.Select(j => Path.GetFileName(j.f)))} would both be written to {clash.Key}; rename one of them");
+            }
+
             return jobs;
         }
 
