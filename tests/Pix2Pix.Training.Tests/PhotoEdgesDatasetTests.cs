@@ -68,6 +68,34 @@ public class PhotoEdgesDatasetTests
         Assert.False(Directory.Exists(temp["out"]));
     }
 
+    [Fact]
+    public void A_dataset_is_written_whole_into_a_new_folder_never_over_or_beside_an_existing_one()
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp["photos"]);
+        for (var i = 0; i < 3; i++)
+        {
+            using var photo = new Image<Rgb24>(40, 40, new Rgb24(250, 250, 250));
+            for (var x = 10; x < 30; x++) photo[x, 20] = new Rgb24(0, 0, 0);
+            photo.SaveAsPng(temp[$"photos/{i}.png"]);
+        }
+
+        // What an interrupted run left beside the folder.
+        Directory.CreateDirectory(temp["ds.partial/train"]);
+        File.WriteAllText(temp["ds.partial/train/stale.png"], "from an interrupted run");
+
+        var first = Cli.Run("prepare", "edges", "--input", temp["photos"], "--size", "32", "--out", temp["ds"]);
+        var written = Directory.GetFiles(temp["ds"], "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var again = Cli.Run("prepare", "edges", "--input", temp["photos"], "--size", "16", "--out", temp["ds"]);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.DoesNotContain(written, f => f.EndsWith("stale.png", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(temp["ds.partial"]));
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("already holds files; a dataset is written into a new or empty folder", again.Error);
+        Assert.Equal(written, Directory.GetFiles(temp["ds"], "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("photos")]
     [InlineData("photos/")]

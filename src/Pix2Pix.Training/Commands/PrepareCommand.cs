@@ -53,7 +53,7 @@ internal static class PrepareCommand
             }
 
             foreach (var design in designs) output.WriteLine($"{design.Title} {design.Version} ({design.Licence}): {design.Icons.Count} icons");
-            var report = OpenMojiDataset.Prepare(source, options, result.GetValue(target)!, output, designs);
+            var report = DatasetFolder.Write(result.GetValue(target)!, "--out", folder => OpenMojiDataset.Prepare(source, options, folder, output, designs));
             output.WriteLine($"{report.Drawings} distinct drawings; one target each: left out {report.SkinToneDropped} skin-tone variants, {report.OtherColoursDropped} other colours of a shared drawing, {report.AmbiguousFiles} emoji of {report.AmbiguousDrawings} drawings shared by more than {OpenMojiOptions.MaxSharedDrawing}{(options.FiltersByGroup ? $", {report.OutsideGroups} drawings outside --groups" : "")}");
             output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Empty} empty, {report.Identical} identical, {report.Unreadable} unreadable");
             if (options.FavoursGroups) output.WriteLine($"favoured: {report.Favoured.Drawings} training drawings with {report.Favoured.Pairs} pairs ({options.FavourWeight}× as many each)");
@@ -88,7 +88,8 @@ internal static class PrepareCommand
         {
             var detector = new CannyEdges(Sigma: result.GetValue(sigma));
             if (detector.Sigma is < 0 or > 20) throw new UserInputException("--sigma must be between 0 and 20");
-            var report = PhotoEdgesDataset.Prepare(result.GetValue(input)!, result.GetValue(size), result.GetValue(target)!, detector, output);
+            PhotoEdgesDataset.RefuseOverlap(result.GetValue(input)!, result.GetValue(target)!);
+            var report = DatasetFolder.Write(result.GetValue(target)!, "--out", folder => PhotoEdgesDataset.Prepare(result.GetValue(input)!, result.GetValue(size), folder, detector, output));
             output.WriteLine($"wrote {report.Written} pairs (train {report.PerSplit["train"]}, val {report.PerSplit["val"]}, test {report.PerSplit["test"]}); skipped {report.Unreadable} unreadable");
             return 0;
         });
@@ -106,7 +107,8 @@ internal static class PrepareCommand
         command.Options.Add(foldAB);
         CommandAction.Set(command, error, result =>
         {
-            var report = PairCombiner.Combine(result.GetValue(foldA)!, result.GetValue(foldB)!, result.GetValue(foldAB)!);
+            PairCombiner.RefuseOverlap(result.GetValue(foldA)!, result.GetValue(foldB)!, result.GetValue(foldAB)!);
+            var report = DatasetFolder.Write(result.GetValue(foldAB)!, "--fold_AB", folder => PairCombiner.Combine(result.GetValue(foldA)!, result.GetValue(foldB)!, folder));
             foreach (var split in report.Splits) output.WriteLine($"{split.Name}: {split.Written} pairs written, {split.MissingB} without a B image, {split.Resized} B images resized to their A");
             return 0;
         });

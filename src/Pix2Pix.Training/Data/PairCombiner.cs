@@ -15,15 +15,20 @@ public static class PairCombiner
     {
         if (!Directory.Exists(foldA)) throw new UserInputException($"--fold_A not found: {foldA}");
         if (!Directory.Exists(foldB)) throw new UserInputException($"--fold_B not found: {foldB}");
-        // The pairs go into --fold_AB under the inputs' own names: there they would replace the images they are made of.
-        if (FolderPaths.Overlap(foldAB, foldA) || FolderPaths.Overlap(foldAB, foldB))
-        {
-            throw new UserInputException("--fold_AB must be a folder apart from --fold_A and --fold_B (the pairs, named as their inputs, would replace them)");
-        }
+        RefuseOverlap(foldA, foldB, foldAB);
 
         var splits = Directory.GetDirectories(foldA).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         if (splits.Length == 0) throw new UserInputException($"--fold_A {foldA} has no split folders (train/, val/, test/)");
         return new Report(splits.Select(split => CombineSplit(Path.Combine(foldA, split!), Path.Combine(foldB, split!), Path.Combine(foldAB, split!), split!)).ToArray());
+    }
+
+    /// <summary>The pairs go into --fold_AB under the inputs' own names: inside an input they would replace the images they are made of.</summary>
+    public static void RefuseOverlap(string foldA, string foldB, string foldAB)
+    {
+        if (FolderPaths.Overlap(foldAB, foldA) || FolderPaths.Overlap(foldAB, foldB))
+        {
+            throw new UserInputException("--fold_AB must be a folder apart from --fold_A and --fold_B (the pairs, named as their inputs, would replace them)");
+        }
     }
 
     private static SplitReport CombineSplit(string folderA, string folderB, string folderAB, string name)

@@ -14,14 +14,20 @@ public static class PhotoEdgesDataset
 {
     public sealed record Report(int Written, IReadOnlyDictionary<string, int> PerSplit, int Unreadable);
 
+    /// <summary>Pairs written into --input could replace photos, and would be read as photos next time.</summary>
+    public static void RefuseOverlap(string input, string output)
+    {
+        if (FolderPaths.Overlap(output, input))
+            throw new UserInputException("--out must be a folder apart from --input (the pairs could replace photos, and would be read as photos next time)");
+    }
+
     public static Report Prepare(string input, int size, string output, CannyEdges detector, TextWriter? progress = null)
     {
         if (size < 8) throw new UserInputException("--size must be at least 8");
         if (!Directory.Exists(input)) throw new UserInputException($"folder not found: {input}");
         var photos = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(ImageFiles.IsImage).Order(StringComparer.Ordinal).ToArray();
         if (photos.Length == 0) throw new UserInputException($"no .png, .jpg, .jpeg or .bmp files in {input}");
-        if (FolderPaths.Overlap(output, input))
-            throw new UserInputException("--out must be a folder apart from --input (the pairs could replace photos, and would be read as photos next time)");
+        RefuseOverlap(input, output);
 
         var pairs = new SplitWriter(output);
         var unreadable = 0;
