@@ -124,6 +124,31 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         Assert.False(Directory.Exists(run.Temp["clash-out"]));
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(37, 1)]
+    public async Task Narrow_interlaced_pngs_that_hang_ImageSharps_decoder_are_translated_or_refused_in_one_line(int width, int height)
+    {
+        // ImageSharp's own encoder writes these; its 2.1 decoder never returns on some of them (the service's HostileInputTests).
+        var path = run.Temp[$"adam7_{width}x{height}.png"];
+        using (var image = new Image<Rgb24>(width, height, new Rgb24(255, 255, 255)))
+        {
+            image.SaveAsPng(path, new SixLabors.ImageSharp.Formats.Png.PngEncoder
+            {
+                ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Grayscale,
+                BitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit1,
+                InterlaceMethod = SixLabors.ImageSharp.Formats.Png.PngInterlaceMode.Adam7,
+            });
+        }
+
+        var translating = Task.Run(() => Cli.Run(["translate", "--input", path, "--output", run.Temp[$"adam7_{width}x{height}_out.png"], .. run.Checkpoint]));
+
+        var result = await translating.WaitAsync(TimeSpan.FromSeconds(60));   // a TimeoutException if it hangs
+        Assert.True(result.ExitCode == 0 || (result.ExitCode == 2 && result.Error.Contains("cannot read image", StringComparison.Ordinal)), $"exit {result.ExitCode}: {result.Error}");
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+
     [Fact]
     public void Translate_keeps_the_size_of_any_input_image()
     {
