@@ -247,6 +247,51 @@ public class OpenMojiDatasetTests
     }
 
     [Fact]
+    public void A_package_whose_file_would_unpack_to_more_than_the_limit_is_refused_from_its_header()
+    {
+        using var temp = new TempFolder();
+        var tgz = temp["bomb.tgz"];
+        using (var file = File.Create(tgz))
+        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        using (var tar = new System.Formats.Tar.TarWriter(gzip))
+        {
+            // Zeros compress a thousandfold: a small file that claims a file one byte over the limit.
+            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "package/data/openmoji.json")
+            {
+                DataStream = new Zeros(NpmPackage.MaxFileBytes + 1),
+            });
+        }
+
+        var result = Cli.Run("prepare", "openmoji", "--package", tgz, "--size", "32", "--out", temp["out"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("data/openmoji.json unpacks to 268,435,457 bytes", result.Error);
+        Assert.False(Directory.Exists(temp["out"]));
+    }
+
+    // A stream of zeros of a given length, made on the fly.
+    private sealed class Zeros(long length) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => length;
+        public override long Position { get; set; }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - Position);
+            Array.Clear(buffer, offset, n);
+            Position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => Position + offset, _ => length + offset };
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void The_split_is_90_5_5_by_name_and_never_changes()
     {
         var names = Enumerable.Range(0, 4000).Select(i => $"{0x1F000 + i:X}").ToArray();

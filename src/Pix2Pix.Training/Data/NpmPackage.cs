@@ -30,9 +30,15 @@ public static class NpmPackage
         }
     }
 
+    /// <summary>The most one file, and all the wanted files together, may hold once unpacked: the emoji packages this
+    /// reads unpack to tens of MB (OpenMoji 17's largest file is 2.9 MB, all of it 43 MB); a crafted archive could claim
+    /// gigabytes and fill memory.</summary>
+    public const long MaxFileBytes = 256L << 20, MaxTotalBytes = 1L << 30;
+
     private static Dictionary<string, string> ReadArchive(string path, Func<string, bool> wanted)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var total = 0L;
         try
         {
             using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
@@ -42,6 +48,12 @@ public static class NpmPackage
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null) continue;
                 var name = entry.Name.StartsWith("package/", StringComparison.Ordinal) ? entry.Name["package/".Length..] : entry.Name;
                 if (!wanted(name)) continue;
+                total += entry.Length;
+                if (entry.Length > MaxFileBytes || total > MaxTotalBytes)
+                {
+                    throw new UserInputException($"{path} is not an emoji package this reads: {name} unpacks to {entry.Length:N0} bytes (at most {MaxFileBytes:N0} a file, {MaxTotalBytes:N0} in all)");
+                }
+
                 using var reader = new StreamReader(entry.DataStream);
                 files[name] = reader.ReadToEnd();
             }
