@@ -238,6 +238,13 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
         Assert.Equal(0, small.ExitCode);
         using var smaller = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(run.Temp["compare/small.png"]);
         Assert.Equal((2 * 4 * 40 + 5, 32), (smaller.Width, smaller.Height));  // --cell 40: 40×32 cells, two sets in one row, a 5 px gap
+
+        // Into the dataset's test split, the grid would be read as a pair next time (or replace one): refused.
+        var pairs = Directory.GetFiles(run.Temp["data/test"]).Order(StringComparer.Ordinal).ToArray();
+        var intoData = Cli.Run("compare", "--model", onnx, "--dataroot", run.Temp["data"], "--count", "1", "--out", pairs[0]);
+        Assert.Equal(2, intoData.ExitCode);
+        Assert.Contains("is inside the dataset's splits", intoData.Error);
+        Assert.Equal(pairs, Directory.GetFiles(run.Temp["data/test"]).Order(StringComparer.Ordinal));
     }
 
     [Fact]

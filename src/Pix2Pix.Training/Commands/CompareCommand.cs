@@ -26,6 +26,12 @@ internal static class CompareCommand
             if (n < 1 || across < 1) throw new UserInputException("--count and --per_row must be at least 1");
             if (side is < 0 or > 4096) throw new UserInputException("--cell must be between 0 and 4096");
             if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UserInputException("--out must name a .png file");
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (new[] { result.GetValue(phase)!, "train", "val", "test" }.Any(split => FolderPaths.Within(folder, Path.Combine(result.GetValue(dataroot)!, split))))
+            {
+                throw new UserInputException($"--out {path} is inside the dataset's splits, where the grid would be read as a pair (or replace one); write it elsewhere");
+            }
+
             var files = ImageFiles.InSplit(result.GetValue(dataroot)!, result.GetValue(phase)!);
             var opened = new List<OnnxTranslator>();
             try

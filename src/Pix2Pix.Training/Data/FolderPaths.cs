@@ -10,6 +10,13 @@ public static class FolderPaths
         return x == y || Inside(x, y) || Inside(y, x);
     }
 
+    /// <summary>Whether <paramref name="inner"/> is <paramref name="outer"/> or a folder inside it.</summary>
+    public static bool Within(string inner, string outer)
+    {
+        var (x, y) = (Normalise(inner), Normalise(outer));
+        return x == y || Inside(x, y);
+    }
+
     private static bool Inside(string inner, string outer) =>
         inner.StartsWith(outer.EndsWith(Path.DirectorySeparatorChar) ? outer : outer + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
