@@ -274,6 +274,18 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void An_export_whose_card_would_replace_another_json_file_is_refused()
+    {
+        var record = File.ReadAllBytes(run.Temp["checkpoints/tiny/train_options.json"]);
+
+        var result = Cli.Run(["export", .. run.Checkpoint, "--output", run.Temp["checkpoints/tiny/train_options.onnx"]]);
+
+        AssertUserError(result, "which is not the card of a model there");
+        Assert.Equal(record, File.ReadAllBytes(run.Temp["checkpoints/tiny/train_options.json"]));
+        Assert.False(File.Exists(run.Temp["checkpoints/tiny/train_options.onnx"]));
+    }
+
+    [Fact]
     public void Continuing_from_an_epoch_needs_continue_train_and_a_kept_checkpoint_and_changes_nothing_otherwise()
     {
         var before = File.ReadAllBytes(run.Temp["checkpoints/tiny/latest_net_G.dat"]);

@@ -28,6 +28,13 @@ internal static class ExportCommand
         {
             var path = result.GetValue(file)!;
             if (!path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) throw new UserInputException($"--output {path} must end in .onnx");
+            // The card goes beside the model as NAME.json: a .json there without its model is someone else's file (a run's
+            // train_options.json, for one), which the export must not replace.
+            if (File.Exists(ModelCard.CardPath(path)) && !File.Exists(path))
+            {
+                throw new UserInputException($"--output {path} would write its card over {ModelCard.CardPath(path)}, which is not the card of a model there; choose another name");
+            }
+
             var terms = result.GetValue(license);
             if (terms is not null && string.IsNullOrWhiteSpace(terms)) throw new UserInputException("--license is empty: give the licence and attribution, or leave the option out");
             var clock = Stopwatch.StartNew();
