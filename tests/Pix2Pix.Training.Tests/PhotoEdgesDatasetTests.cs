@@ -68,6 +68,22 @@ public class PhotoEdgesDatasetTests
         Assert.False(Directory.Exists(temp["out"]));
     }
 
+    [Theory]
+    [InlineData("4")]
+    [InlineData("5000")]
+    public void A_size_outside_what_can_be_rendered_or_served_is_refused_before_anything_is_written(string size)
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp["photos"]);
+        using (var photo = new Image<Rgb24>(40, 40, new Rgb24(200, 50, 50))) photo.SaveAsPng(temp["photos/a.png"]);
+
+        var result = Cli.Run("prepare", "edges", "--input", temp["photos"], "--size", size, "--out", temp["out"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--size must be between 8 and 4096", result.Error);
+        Assert.False(Directory.Exists(temp["out"]));
+    }
+
     [Fact]
     public void A_dataset_is_written_whole_into_a_new_folder_never_over_or_beside_an_existing_one()
     {

@@ -23,10 +23,12 @@ public sealed record OpenMojiOptions(int Size = 128, int Variants = 3, bool Bala
     /// <summary>The range of stroke widths of augmented variants, relative to OpenMoji's: the sketch pad's pens span 0.2–1.25×.</summary>
     public const double MinStroke = 0.45, MaxStroke = 1.5;
     public const double MinZoom = 0.8;
+    /// <summary>The largest --size a dataset is rendered at: the service's largest upload side (Uploads:MaxSide).</summary>
+    public const int MaxSide = 4096;
 
     public void Validate()
     {
-        if (Size < 8) throw new UserInputException("--size must be at least 8");
+        if (Size is < 8 or > MaxSide) throw new UserInputException($"--size must be between 8 and {MaxSide}");
         if (Variants is < 1 or > 32) throw new UserInputException("--variants must be between 1 and 32");
         if (FavourWeight is < 1 or > 16) throw new UserInputException("--favour_weight must be between 1 and 16");
     }

@@ -23,7 +23,7 @@ public static class PhotoEdgesDataset
 
     public static Report Prepare(string input, int size, string output, CannyEdges detector, TextWriter? progress = null)
     {
-        if (size < 8) throw new UserInputException("--size must be at least 8");
+        if (size is < 8 or > OpenMojiOptions.MaxSide) throw new UserInputException($"--size must be between 8 and {OpenMojiOptions.MaxSide}");
         if (!Directory.Exists(input)) throw new UserInputException($"folder not found: {input}");
         var photos = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(ImageFiles.IsImage).Order(StringComparer.Ordinal).ToArray();
         if (photos.Length == 0) throw new UserInputException($"no .png, .jpg, .jpeg or .bmp files in {input}");
