@@ -129,6 +129,25 @@ public class AlignedPairDatasetTests
         Assert.Equal(new Rgb24(0, 0, 255), ab[60, 10]);
     }
 
+    [Fact]
+    public void Prepare_combine_writes_around_its_inputs_in_the_references_own_layout()
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp["data/A/train"]);
+        Directory.CreateDirectory(temp["data/B/train"]);
+        using (var a = new Image<Rgb24>(20, 20, new Rgb24(255, 0, 0))) a.SaveAsPng(temp["data/A/train/x.png"]);
+        using (var b = new Image<Rgb24>(20, 20, new Rgb24(0, 0, 255))) b.SaveAsPng(temp["data/B/train/x.png"]);
+
+        // The reference's README: --fold_A /path/to/data/A --fold_B /path/to/data/B --fold_AB /path/to/data
+        var result = Cli.Run("prepare", "combine", "--fold_A", temp["data/A"], "--fold_B", temp["data/B"], "--fold_AB", temp["data"]);
+
+        Assert.Equal(0, result.ExitCode);
+        using var ab = Image.Load<Rgb24>(temp["data/train/x.png"]);
+        Assert.Equal((40, 20), (ab.Width, ab.Height));
+        using var a2 = Image.Load<Rgb24>(temp["data/A/train/x.png"]);
+        Assert.Equal((20, 20), (a2.Width, a2.Height));
+    }
+
     [Theory]
     [InlineData("A")]
     [InlineData("B/")]
@@ -145,7 +164,7 @@ public class AlignedPairDatasetTests
         var result = Cli.Run("prepare", "combine", "--fold_A", temp["A"], "--fold_B", temp["B"], "--fold_AB", temp[foldAB.TrimEnd('/')] + (foldAB.EndsWith('/') ? "/" : ""));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--fold_AB must be a folder apart from --fold_A and --fold_B", result.Error);
+        Assert.Contains("--fold_AB must not be --fold_A, --fold_B or a folder inside them", result.Error);
         Assert.Equal(beforeA, File.ReadAllBytes(temp["A/train/x.png"]));
         Assert.Equal(beforeB, File.ReadAllBytes(temp["B/train/x.png"]));
     }

@@ -110,6 +110,13 @@ public class PhotoEdgesDatasetTests
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("already holds files; a dataset is written into a new or empty folder", again.Error);
         Assert.Equal(written, Directory.GetFiles(temp["ds"], "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+
+        // An empty folder that exists (a mount point, --out .) is filled in place: staged inside it, never removed.
+        Directory.CreateDirectory(temp["empty"]);
+        var intoEmpty = Cli.Run("prepare", "edges", "--input", temp["photos"], "--size", "32", "--out", temp["empty"]);
+        Assert.Equal(0, intoEmpty.ExitCode);
+        Assert.True(File.Exists(temp["empty/DATASET.md"]));
+        Assert.False(Directory.Exists(temp["empty/.partial"]));
     }
 
     [Theory]
@@ -126,7 +133,7 @@ public class PhotoEdgesDatasetTests
         var result = Cli.Run("prepare", "edges", "--input", temp["photos"] + "/", "--size", "32", "--out", temp[output.TrimEnd('/')] + (output.EndsWith('/') ? "/" : ""));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--out must be a folder apart from --input", result.Error);
+        Assert.Contains("--out must not be --input or a folder inside it", result.Error);
         Assert.Equal(["a.png"], Directory.GetFileSystemEntries(temp["photos"]).Select(Path.GetFileName));
         Assert.Equal(before, File.ReadAllBytes(temp["photos/a.png"]));
     }

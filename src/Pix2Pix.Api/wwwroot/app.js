@@ -105,11 +105,12 @@ async function translate() {
   const started = performance.now();
   status.textContent = 'Translating…';
   result.dataset.state = 'pending';
+  // A newer drawing aborts this request; a server that does not answer at all is given up on after two minutes.
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, 120_000);
   try {
-    // A newer drawing aborts this request; a server that does not answer at all is given up on after two minutes.
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(120_000)]);
     const response = await fetch(`translate${model ? `?model=${encodeURIComponent(model)}` : ''}`, {
-      method: 'POST', body, headers: { 'Content-Type': 'image/png', ...keyHeader() }, signal,
+      method: 'POST', body, headers: { 'Content-Type': 'image/png', ...keyHeader() }, signal: controller.signal,
     });
     if (!response.ok) throw new Error(await problemMessage(response));
     const picture = await response.blob();
@@ -126,11 +127,13 @@ async function translate() {
     result.dataset.latency = String(elapsed);
   } catch (error) {
     // Aborted for a newer drawing, or superseded while its answer was read: the newer one reports.
-    if (error.name === 'AbortError' || controller !== inFlight) return;
-    errorBox.textContent = error.name === 'TimeoutError' ? 'The server did not answer within two minutes.' : error.message;
+    if (controller !== inFlight || (error.name === 'AbortError' && !timedOut)) return;
+    errorBox.textContent = timedOut ? 'The server did not answer within two minutes.' : error.message;
     errorBox.hidden = false;
     status.textContent = 'The translation failed.';
     result.dataset.state = 'error';
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -185,6 +188,7 @@ function keyHeader() {
 // The models as GET /models lists them, again every few seconds while one is still loading or none is there yet (the
 // service may have been started a moment ago, or a model added to its folder), and whenever the tab comes back.
 let modelsTimer = null;
+let lastListed = null;
 async function loadModels() {
   clearTimeout(modelsTimer);
   let again = true;
@@ -196,15 +200,20 @@ async function loadModels() {
       throw new Error(await problemMessage(response));
     }
     const models = await response.json();
-    const chosen = modelPicker.value;
-    modelPicker.replaceChildren();
-    for (const model of models) {
-      providers.set(model.name, model.provider);
-      const option = new Option(`${model.name}${model.state === 'ready' ? '' : ` (${model.state})`}`, model.name, model.isDefault, model.isDefault);
-      option.disabled = model.state !== 'ready';
-      modelPicker.add(option);
+    // Rebuilt only when the list changed, so that a refresh does not close the picker while it is open.
+    const listed = JSON.stringify(models.map(m => [m.name, m.state, m.isDefault]));
+    if (listed !== lastListed) {
+      lastListed = listed;
+      const chosen = modelPicker.value;
+      modelPicker.replaceChildren();
+      for (const model of models) {
+        providers.set(model.name, model.provider);
+        const option = new Option(`${model.name}${model.state === 'ready' ? '' : ` (${model.state})`}`, model.name, model.isDefault, model.isDefault);
+        option.disabled = model.state !== 'ready';
+        modelPicker.add(option);
+      }
+      if (chosen && models.some(m => m.name === chosen && m.state === 'ready')) modelPicker.value = chosen;
     }
-    if (chosen && models.some(m => m.name === chosen && m.state === 'ready')) modelPicker.value = chosen;
     again = models.length === 0 || models.some(m => m.state === 'loading');
     if (models.length === 0) status.textContent = 'No models are installed on the server yet.';
     else if (status.textContent.startsWith('No models') || status.textContent.startsWith('Could not list')) status.textContent = 'Draw something.';

@@ -107,8 +107,8 @@ internal static class PrepareCommand
         command.Options.Add(foldAB);
         CommandAction.Set(command, error, result =>
         {
-            PairCombiner.RefuseOverlap(result.GetValue(foldA)!, result.GetValue(foldB)!, result.GetValue(foldAB)!);
-            var report = DatasetFolder.Write(result.GetValue(foldAB)!, "--fold_AB", folder => PairCombiner.Combine(result.GetValue(foldA)!, result.GetValue(foldB)!, folder));
+            // Written in place, as the reference's combine_A_and_B.py does (its documented --fold_AB holds A/ and B/).
+            var report = PairCombiner.Combine(result.GetValue(foldA)!, result.GetValue(foldB)!, result.GetValue(foldAB)!);
             foreach (var split in report.Splits) output.WriteLine($"{split.Name}: {split.Written} pairs written, {split.MissingB} without a B image, {split.Resized} B images resized to their A");
             return 0;
         });

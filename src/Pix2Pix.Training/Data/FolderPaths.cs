@@ -3,13 +3,6 @@ namespace Pix2Pix.Training.Data;
 /// <summary>Comparisons of folders as the file system sees them, whatever the trailing separators or relative parts.</summary>
 public static class FolderPaths
 {
-    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> are the same folder or one holds the other.</summary>
-    public static bool Overlap(string a, string b)
-    {
-        var (x, y) = (Normalise(a), Normalise(b));
-        return x == y || Inside(x, y) || Inside(y, x);
-    }
-
     /// <summary>Whether <paramref name="inner"/> is <paramref name="outer"/> or a folder inside it.</summary>
     public static bool Within(string inner, string outer)
     {

@@ -50,9 +50,13 @@ public static class ImageFiles
             && header[28] == 1;
     }
 
+    // The largest picture read this way: 16,384² (1 GiB of RGBA), far past any dataset's, short of an int's byte count.
+    private const long MaxPixels = 16384L * 16384;
+
     private static Image<Rgb24> LoadWithLibpng(string path)
     {
         using var codec = SkiaSharp.SKCodec.Create(path, out var opened) ?? throw new InvalidImageContentException($"libpng could not open it ({opened})");
+        if ((long)codec.Info.Width * codec.Info.Height > MaxPixels) throw new InvalidImageContentException($"{codec.Info.Width}×{codec.Info.Height} is more than {MaxPixels:N0} pixels");
         var info = new SkiaSharp.SKImageInfo(codec.Info.Width, codec.Info.Height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul);
         var pixels = new byte[info.BytesSize];
         var result = codec.GetPixels(info, pixels);

@@ -22,12 +22,14 @@ public static class PairCombiner
         return new Report(splits.Select(split => CombineSplit(Path.Combine(foldA, split!), Path.Combine(foldB, split!), Path.Combine(foldAB, split!), split!)).ToArray());
     }
 
-    /// <summary>The pairs go into --fold_AB under the inputs' own names: inside an input they would replace the images they are made of.</summary>
-    public static void RefuseOverlap(string foldA, string foldB, string foldAB)
+    /// <summary>The pairs go into --fold_AB under the inputs' own names: in an input, or a folder inside one, they would
+    /// replace the images they are made of. Around the inputs is fine, the reference's own layout (--fold_AB data with
+    /// data/A and data/B).</summary>
+    private static void RefuseOverlap(string foldA, string foldB, string foldAB)
     {
-        if (FolderPaths.Overlap(foldAB, foldA) || FolderPaths.Overlap(foldAB, foldB))
+        if (FolderPaths.Within(foldAB, foldA) || FolderPaths.Within(foldAB, foldB))
         {
-            throw new UserInputException("--fold_AB must be a folder apart from --fold_A and --fold_B (the pairs, named as their inputs, would replace them)");
+            throw new UserInputException("--fold_AB must not be --fold_A, --fold_B or a folder inside them (the pairs, named as their inputs, would replace them)");
         }
     }
 

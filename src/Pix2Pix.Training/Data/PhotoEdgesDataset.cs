@@ -17,8 +17,8 @@ public static class PhotoEdgesDataset
     /// <summary>Pairs written into --input could replace photos, and would be read as photos next time.</summary>
     public static void RefuseOverlap(string input, string output)
     {
-        if (FolderPaths.Overlap(output, input))
-            throw new UserInputException("--out must be a folder apart from --input (the pairs could replace photos, and would be read as photos next time)");
+        if (FolderPaths.Within(output, input))
+            throw new UserInputException("--out must not be --input or a folder inside it (the pairs could replace photos, and would be read as photos next time)");
     }
 
     public static Report Prepare(string input, int size, string output, CannyEdges detector, TextWriter? progress = null)

@@ -31,7 +31,7 @@ public static class SketchColourCheck
                 throw new UserInputException($"{path}: a sketch's name starts with its colour ({string.Join(", ", Enum.GetNames<ColourFamily>()).ToLowerInvariant()}), e.g. red-heart.png");
             }
 
-            using var drawing = Image.Load<Rgb24>(path);
+            using var drawing = Data.ImageFiles.Load(path);
             using var picture = translator.Translate(drawing);
             var (got, share) = SketchRegions.Of(drawing).Fill(picture);
             return new SketchColour(name, expected, got, share);
