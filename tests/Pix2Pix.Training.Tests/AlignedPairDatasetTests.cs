@@ -161,7 +161,7 @@ public class AlignedPairDatasetTests
         using (var b = new Image<Rgb24>(20, 20, new Rgb24(0, 0, 255))) b.SaveAsPng(temp["B/train/x.png"]);
         var (beforeA, beforeB) = (File.ReadAllBytes(temp["A/train/x.png"]), File.ReadAllBytes(temp["B/train/x.png"]));
 
-        var result = Cli.Run("prepare", "combine", "--fold_A", temp["A"], "--fold_B", temp["B"], "--fold_AB", temp[foldAB.TrimEnd('/')] + (foldAB.EndsWith('/') ? "/" : ""));
+        var result = Cli.Run("prepare", "combine", "--fold_A", temp["A"], "--fold_B", temp["B"], "--fold_AB", temp[foldAB]);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--fold_AB must not be --fold_A, --fold_B or a folder inside them", result.Error);

@@ -74,8 +74,7 @@ public class PhotoEdgesDatasetTests
     public void A_size_outside_what_can_be_rendered_or_served_is_refused_before_anything_is_written(string size)
     {
         using var temp = new TempFolder();
-        Directory.CreateDirectory(temp["photos"]);
-        using (var photo = new Image<Rgb24>(40, 40, new Rgb24(200, 50, 50))) photo.SaveAsPng(temp["photos/a.png"]);
+        OnePhoto(temp);
 
         var result = Cli.Run("prepare", "edges", "--input", temp["photos"], "--size", size, "--out", temp["out"]);
 
@@ -126,16 +125,23 @@ public class PhotoEdgesDatasetTests
     public void Prepare_edges_into_its_own_input_folder_is_refused_and_the_photos_stay_as_they_were(string output)
     {
         using var temp = new TempFolder();
-        Directory.CreateDirectory(temp["photos"]);
-        using (var photo = new Image<Rgb24>(40, 40, new Rgb24(200, 50, 50))) photo.SaveAsPng(temp["photos/a.png"]);
+        OnePhoto(temp);
         var before = File.ReadAllBytes(temp["photos/a.png"]);
 
-        var result = Cli.Run("prepare", "edges", "--input", temp["photos"] + "/", "--size", "32", "--out", temp[output.TrimEnd('/')] + (output.EndsWith('/') ? "/" : ""));
+        var result = Cli.Run("prepare", "edges", "--input", temp["photos"] + "/", "--size", "32", "--out", temp[output]);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--out must not be --input or a folder inside it", result.Error);
         Assert.Equal(["a.png"], Directory.GetFileSystemEntries(temp["photos"]).Select(Path.GetFileName));
         Assert.Equal(before, File.ReadAllBytes(temp["photos/a.png"]));
+    }
+
+    // photos/a.png: one flat photo, enough for prepare edges to have an input.
+    private static void OnePhoto(TempFolder temp)
+    {
+        Directory.CreateDirectory(temp["photos"]);
+        using var photo = new Image<Rgb24>(40, 40, new Rgb24(200, 50, 50));
+        photo.SaveAsPng(temp["photos/a.png"]);
     }
 
     private static Rgb24 Darkest(Image<Rgb24> image, int fromX, int toX, int y)

@@ -13,7 +13,7 @@ public static class AccessExtensions
 
     public static IHostApplicationBuilder AddAccessControl(this IHostApplicationBuilder builder)
     {
-        var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var auth = AuthOptions.From(builder.Configuration);
         var rate = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         if (rate.PermitsPerSecond < 0 || rate.Burst < 1) throw new OptionsValidationException(RateLimitOptions.Section, typeof(RateLimitOptions), ["RateLimit:PermitsPerSecond must be 0 or more and RateLimit:Burst at least 1"]);
         if (auth.Problems().ToArray() is { Length: > 0 } problems) throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), problems);

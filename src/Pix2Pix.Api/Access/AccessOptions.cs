@@ -5,6 +5,9 @@ public sealed record AuthOptions
 {
     public const string Section = "Auth";
 
+    /// <summary>The "Auth" section as configured (open when there is none).</summary>
+    public static AuthOptions From(IConfiguration configuration) => configuration.GetSection(Section).Get<AuthOptions>() ?? new AuthOptions();
+
     /// <summary>The keys a client may send in X-API-Key; empty: no key needed. Surrounding whitespace is dropped (HTTP
     /// drops it from header values too, and a secret made from a file often ends in a newline); empty entries are ignored.</summary>
     public string[] ApiKeys { get; init; } = [];

@@ -15,7 +15,7 @@ public static class ApiDocumentationExtensions
             options.OperationFilter<ModelParameterFilter>();
             options.DocumentFilter<HealthEndpointsFilter>();
             // With keys on, the document says which operations need one, so that Swagger UI's Authorize button sends it.
-            if ((builder.Configuration.GetSection(Access.AuthOptions.Section).Get<Access.AuthOptions>() ?? new Access.AuthOptions()).Enabled)
+            if (Access.AuthOptions.From(builder.Configuration).Enabled)
             {
                 options.AddSecurityDefinition(ApiKeyScheme, new OpenApiSecurityScheme
                 {

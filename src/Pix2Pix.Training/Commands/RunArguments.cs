@@ -54,12 +54,11 @@ internal sealed class RunArguments
 
     public string RunDirectory(ParseResult result) => Path.Combine(CheckpointsDir(result), Name(result));
 
-    public string Epoch(ParseResult result)
-    {
-        var label = epoch is null ? "latest" : result.GetValue(epoch)!;
-        if (label != "latest" && !(int.TryParse(label, out var n) && n > 0)) throw new UserInputException($"--epoch must be 'latest' or a positive epoch number, not '{label}'");
-        return label;
-    }
+    public string Epoch(ParseResult result) => CheckpointLabel(epoch is null ? "latest" : result.GetValue(epoch)!);
+
+    /// <summary>An --epoch value as a checkpoint's label: "latest" or a positive epoch number.</summary>
+    public static string CheckpointLabel(string label) =>
+        label == "latest" || (int.TryParse(label, out var n) && n > 0) ? label : throw new UserInputException($"--epoch must be 'latest' or a positive epoch number, not '{label}'");
 
     /// <summary>The run's record and its generator at --epoch, ready to translate with --norm_at_test.</summary>
     public (Training.RunRecord Record, Inference.GeneratorRunner Runner) OpenGenerator(ParseResult result, NormalizationAtTest? normalisation = null, Training.DeviceContext? device = null)

@@ -65,7 +65,7 @@ internal sealed class TrainArguments
             LrDecayIters = result.GetValue(lrDecayIters),
             Init = new Initialisation(Enum.Parse<InitType>(result.GetValue(initType)!, ignoreCase: true), result.GetValue(initGain)),
             ContinueTrain = result.GetValue(continueTrain),
-            ContinueFrom = result.GetValue(epoch)!,
+            ContinueFrom = RunArguments.CheckpointLabel(result.GetValue(epoch)!),
             MaxSteps = result.GetValue(maxSteps),
             Replicas = result.GetValue(replicas),
             FastStep = !result.GetValue(noFastStep),
@@ -92,11 +92,6 @@ internal sealed class TrainArguments
         if (!(options.Init.Gain > 0)) throw new UserInputException("--init_gain must be positive");
         if (options.SaveLatestFreq < 0) throw new UserInputException("--save_latest_freq must not be negative");
         if (options.MaxSteps < 0) throw new UserInputException("--max_steps must not be negative");
-        if (options.ContinueFrom != "latest" && !(int.TryParse(options.ContinueFrom, out var from) && from > 0))
-        {
-            throw new UserInputException($"--epoch must be 'latest' or a positive epoch number, not '{options.ContinueFrom}'");
-        }
-
         if (options.ContinueFrom != "latest" && !options.ContinueTrain) throw new UserInputException($"--epoch {options.ContinueFrom} chooses the checkpoint to continue from: add --continue_train");
         return options;
     }

@@ -14,7 +14,8 @@ public static class PhotoEdgesDataset
 {
     public sealed record Report(int Written, IReadOnlyDictionary<string, int> PerSplit, int Unreadable);
 
-    /// <summary>Pairs written into --input could replace photos, and would be read as photos next time.</summary>
+    /// <summary>Pairs written into --input could replace photos, and would be read as photos next time. Checked by `prepare
+    /// edges` on the user's --out: <see cref="Prepare"/> writes into a staging folder beside or inside it.</summary>
     public static void RefuseOverlap(string input, string output)
     {
         if (FolderPaths.Within(output, input))
@@ -27,7 +28,6 @@ public static class PhotoEdgesDataset
         if (!Directory.Exists(input)) throw new UserInputException($"folder not found: {input}");
         var photos = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(ImageFiles.IsImage).Order(StringComparer.Ordinal).ToArray();
         if (photos.Length == 0) throw new UserInputException($"no .png, .jpg, .jpeg or .bmp files in {input}");
-        RefuseOverlap(input, output);
 
         var pairs = new SplitWriter(output);
         var unreadable = 0;
