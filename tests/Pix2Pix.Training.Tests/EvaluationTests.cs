@@ -245,6 +245,12 @@ public class EvaluationTests : IClassFixture<CliTests.TrainedRun>
         Assert.Equal(2, intoData.ExitCode);
         Assert.Contains("is inside the dataset's splits", intoData.Error);
         Assert.Equal(pairs, Directory.GetFiles(run.Temp["data/test"]).Order(StringComparer.Ordinal));
+
+        // Every cell is held until the grid is drawn: a grid past 64 M pixels is refused from the files' headers, before any model runs.
+        var huge = Cli.Run("compare", "--model", onnx, "--dataroot", run.Temp["data"], "--count", "2", "--per_row", "2", "--cell", "4096", "--out", run.Temp["compare/huge.png"]);
+        Assert.Equal(2, huge.ExitCode);
+        Assert.Contains("the grid would be 25088×3276 pixels", huge.Error); // two sets of three 4096×3276 cells, a 512 px gap
+        Assert.False(File.Exists(run.Temp["compare/huge.png"]));
     }
 
     [Fact]

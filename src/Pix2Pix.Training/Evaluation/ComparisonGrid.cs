@@ -17,8 +17,30 @@ public static class ComparisonGrid
     public static IReadOnlyList<string> Pick(IReadOnlyList<string> files, int count) =>
         count >= files.Count ? files : Enumerable.Range(0, count).Select(i => files[(int)((long)i * files.Count / count)]).ToArray();
 
+    /// <summary>The most pixels a grid may have (192 MiB as RGB; the cells it is drawn from take as much again).</summary>
+    public const long MaxPixels = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The grid's size for these files, from their headers: checked before any model runs, as every cell is held in memory
+    /// until the grid is drawn.
+    /// </summary>
+    public static Size Measure(IReadOnlyList<string> files, int models, int setsPerRow, int cell = 0)
+    {
+        var halves = files.Select(AlignedImage.HalfSize).ToArray();
+        var (cellW, cellH) = cell > 0
+            ? (cell, halves.Max(h => (int)Math.Min(int.MaxValue, (long)cell * h.Height / Math.Max(1, h.Width))))
+            : (halves.Max(h => h.Width), halves.Max(h => h.Height));
+        return GridSize(cellW, cellH, models + 2, Math.Min(setsPerRow, files.Count), (files.Count + setsPerRow - 1) / setsPerRow);
+    }
+
     public static Image<Rgb24> Draw(IReadOnlyList<string> files, IReadOnlyList<(ITranslator Model, bool Swap)> models, int setsPerRow, int cell = 0)
     {
+        var size = Measure(files, models.Count, setsPerRow, cell);
+        if ((long)size.Width * size.Height > MaxPixels)
+        {
+            throw new UserInputException($"the grid would be {size.Width}×{size.Height} pixels, more than {MaxPixels / (1024 * 1024)} M; ask for fewer images (--count) or smaller cells (--cell)");
+        }
+
         var sets = files.Select(file => Set(file, models)).ToArray();
         if (cell > 0)
         {
@@ -29,10 +51,9 @@ public static class ComparisonGrid
         {
             var (cellW, cellH) = (sets.Max(s => s.Max(c => c.Width)), sets.Max(s => s.Max(c => c.Height)));
             var cellsPerSet = models.Count + 2;
-            var gap = Math.Max(4, cellW / 8);
-            var setsAcross = Math.Min(setsPerRow, sets.Length);
-            var rows = (sets.Length + setsPerRow - 1) / setsPerRow;
-            var grid = new Image<Rgb24>(setsAcross * cellsPerSet * cellW + (setsAcross - 1) * gap, rows * cellH + (rows - 1) * gap, new Rgb24(255, 255, 255));
+            var gap = Gap(cellW);
+            var drawn = GridSize(cellW, cellH, cellsPerSet, Math.Min(setsPerRow, sets.Length), (sets.Length + setsPerRow - 1) / setsPerRow);
+            var grid = new Image<Rgb24>(drawn.Width, drawn.Height, new Rgb24(255, 255, 255));
             grid.Mutate(c =>
             {
                 for (var s = 0; s < sets.Length; s++)
@@ -47,6 +68,16 @@ public static class ComparisonGrid
         {
             foreach (var picture in sets.SelectMany(s => s)) picture.Dispose();
         }
+    }
+
+    private static int Gap(int cellWidth) => Math.Max(4, cellWidth / 8);
+
+    // Sets across and rows of them, a white gap between sets; a side too large for an int reads as int.MaxValue.
+    private static Size GridSize(int cellWidth, int cellHeight, int cellsPerSet, int setsAcross, int rows)
+    {
+        var width = setsAcross * ((long)cellsPerSet * cellWidth) + (setsAcross - 1L) * Gap(cellWidth);
+        var height = rows * (long)cellHeight + (rows - 1L) * Gap(cellWidth);
+        return new Size((int)Math.Min(int.MaxValue, width), (int)Math.Min(int.MaxValue, height));
     }
 
     // Input and target in the first model's direction; each model translates the half its own direction takes.
