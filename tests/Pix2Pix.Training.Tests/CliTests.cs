@@ -108,6 +108,26 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Transparent_pixels_are_read_on_white_as_the_service_composites_them()
+    {
+        var path = run.Temp["alpha/sketch.png"];
+        Directory.CreateDirectory(run.Temp["alpha"]);
+        using (var image = new Image<Rgba32>(4, 2, new Rgba32(0, 0, 0, 0)))
+        {
+            image[1, 0] = new Rgba32(200, 0, 0, 128);
+            image[2, 0] = new Rgba32(0, 0, 0, 255);
+            image.SaveAsPng(path);
+        }
+
+        using var read = Data.ImageFiles.Load(path);
+
+        Assert.Equal(new Rgb24(255, 255, 255), read[0, 0]); // transparent black reads as the white behind it, not black
+        Assert.Equal(new Rgb24(0, 0, 0), read[2, 0]);
+        Assert.InRange(read[1, 0].R, 220, 234);              // half-transparent red over white
+        Assert.InRange(read[1, 0].G, 120, 134);
+    }
+
+    [Fact]
     public void Translating_a_folder_where_two_inputs_would_make_one_output_is_refused_before_anything_is_written()
     {
         var folder = run.Temp["clash"];
@@ -318,6 +338,51 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--batch_size", "0"), "--batch_size must be at least 1");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--load_size", "200"), "--crop_size 256 is larger than --load_size 200");
         AssertUserError(Cli.Run("summary", "--crop_size", "100"), "multiple of 256");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--beta1", "1"), "--beta1 1: Adam's beta1 is at least 0 and below 1");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--beta1", "-0.5"), "--beta1 -0.5");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--lr", "NaN"), "--lr must be a positive number");
+        // A discriminator's size given as 0 or less is refused, not replaced by the default.
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--netD", "n_layers", "--n_layers_D", "0"), "--n_layers_D must be at least 1");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--ndf", "0"), "--ngf and --ndf must be positive");
+        // Crops the networks cannot take: LibTorch's own errors otherwise, from inside the first step.
+        AssertUserError(Cli.Run("summary", "--netG", "resnet_6blocks", "--crop_size", "16"), "--crop_size 16 is smaller than the basic discriminator's smallest input, 24");
+        AssertUserError(Cli.Run("summary", "--netG", "resnet_6blocks", "--crop_size", "4"), "at least 8");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--netG", "resnet_6blocks", "--load_size", "16", "--crop_size", "16"),
+            "--crop_size 16 is smaller than the basic discriminator's smallest input, 24");
+    }
+
+    [Theory]
+    [InlineData("basic", 3, 24)]
+    [InlineData("n_layers", 1, 6)]
+    [InlineData("n_layers", 5, 96)]
+    [InlineData("pixel", 3, 1)]
+    public void The_discriminators_smallest_input_is_the_smallest_side_it_scores_a_patch_of(string netD, int layers, int side)
+    {
+        var network = new Options.NetworkOptions { NetD = netD, NLayersD = layers };
+        using var discriminator = Models.Networks.CreateDiscriminator(network);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var _ = TorchSharp.torch.no_grad();
+
+        Assert.Equal(side, network.DiscriminatorMinimumSide);
+        Assert.Equal(1, discriminator.forward(TorchSharp.torch.zeros(1, 6, side, side)).shape[2]);
+        if (side > 1) Assert.ThrowsAny<Exception>(() => discriminator.forward(TorchSharp.torch.zeros(1, 6, side - 1, side - 1)));
+    }
+
+    [Fact]
+    public void A_resumed_run_keeps_its_direction_unless_another_is_given_which_is_refused()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 1, 128, 128);
+        string[] common = ["train", "--dataroot", temp["data"], "--name", "reverse", "--checkpoints_dir", temp["runs"], "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128", "--n_epochs_decay", "0"];
+        Assert.Equal(0, Cli.Run([.. common, "--direction", "BtoA", "--n_epochs", "1"]).ExitCode);
+
+        var forward = Cli.Run([.. common, "--n_epochs", "2", "--continue_train", "--direction", "AtoB"]);
+        var resumed = Cli.Run([.. common, "--n_epochs", "2", "--continue_train"]);
+
+        AssertUserError(forward, "it was trained --direction BtoA, and AtoB would teach it the reverse mapping");
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.Contains("last complete epoch 2", resumed.Output);
+        Assert.Equal(Options.Direction.BtoA, Training.RunRecord.Load(temp["runs/reverse"]).Data!.Direction);
     }
 
     [Fact]

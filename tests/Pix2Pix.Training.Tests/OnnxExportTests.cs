@@ -167,6 +167,42 @@ public class OnnxExportTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Training_under_an_imported_generators_name_is_refused_and_leaves_it_as_it_was()
+    {
+        using var generator = Networks.CreateGenerator(new NetworkOptions { NetG = "unet_128", Ngf = 8 });
+        var pth = run.Temp["retrain/latest_net_G.pth"];
+        Directory.CreateDirectory(run.Temp["retrain"]);
+        generator.save_py(pth);
+        Assert.Equal(0, Cli.Run("import", "--pth", pth, "--netG", "unet_128", "--ngf", "8", "--output", run.Temp["retrain/runs/imported"]).ExitCode);
+        var before = File.ReadAllBytes(run.Temp["retrain/runs/imported/latest_net_G.dat"]);
+
+        var result = Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "imported", "--checkpoints_dir", run.Temp["retrain/runs"],
+            "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128", "--n_epochs", "1", "--n_epochs_decay", "0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("already holds a run; resume it with --continue_train or choose another --name", result.Error);
+        Assert.Equal(before, File.ReadAllBytes(run.Temp["retrain/runs/imported/latest_net_G.dat"]));
+    }
+
+    [Fact]
+    public void A_ResNet_imported_without_a_crop_size_works_at_the_references_256()
+    {
+        using var generator = Networks.CreateGenerator(new NetworkOptions { NetG = "resnet_6blocks", Ngf = 4, Norm = NormKind.Instance });
+        var pth = run.Temp["resnet/latest_net_G.pth"];
+        Directory.CreateDirectory(run.Temp["resnet"]);
+        generator.save_py(pth);
+
+        var imported = Cli.Run("import", "--pth", pth, "--netG", "resnet_6blocks", "--ngf", "4", "--norm", "instance", "--output", run.Temp["resnet/run"]);
+        var tooSmall = Cli.Run("import", "--pth", pth, "--netG", "resnet_6blocks", "--ngf", "4", "--norm", "instance", "--crop_size", "4", "--output", run.Temp["resnet/small"]);
+
+        Assert.Equal(0, imported.ExitCode);
+        Assert.Equal(256, Pix2Pix.Training.Training.RunRecord.Load(run.Temp["resnet/run"]).Data!.CropSize);
+        Assert.Equal(2, tooSmall.ExitCode);
+        Assert.Contains("--crop_size 4: resnet_6blocks translates images whose side is a multiple of 4, at least 8", tooSmall.Error);
+        Assert.False(Directory.Exists(run.Temp["resnet/small"]));
+    }
+
+    [Fact]
     public void Importing_a_state_dict_of_another_shape_names_the_missing_and_mismatched_keys()
     {
         using var other = Networks.CreateGenerator(new NetworkOptions { NetG = "unet_128", Ngf = 16 });

@@ -25,6 +25,9 @@ internal sealed class DataArguments
         }
     }
 
+    /// <summary>Whether --direction was given (a resumed run otherwise keeps the direction it was trained in).</summary>
+    public bool DirectionGiven(ParseResult result) => result.GetResult(direction) is { Implicit: false };
+
     public DataOptions Bind(ParseResult result, string phase)
     {
         var options = new DataOptions

@@ -13,7 +13,7 @@ internal static class ImportCommand
         var pth = new Option<string>("--pth") { Description = "the reference's generator state dict", Required = true };
         var target = new Option<string>("--output") { Description = "run folder to create (use its parent as --checkpoints_dir and its name as --name)", Required = true };
         var direction = new Option<string>("--direction") { Description = "AtoB | BtoA, as the model was trained", DefaultValueFactory = _ => "AtoB" };
-        var cropSize = new Option<int?>("--crop_size") { Description = "the size it was trained at (default: 256 for unet_256, 128 for unet_128)" };
+        var cropSize = new Option<int?>("--crop_size") { Description = "the size it was trained at (default: 128 for unet_128, else 256, the reference's)" };
         direction.AcceptOnlyFromAmong("AtoB", "BtoA");
         var network = new NetworkArguments(command, withDiscriminator: false);
         foreach (var option in new System.CommandLine.Option[] { pth, target, direction, cropSize }) command.Options.Add(option);
@@ -23,9 +23,9 @@ internal static class ImportCommand
             var runDirectory = result.GetValue(target)!;
             if (File.Exists(RunRecord.PathIn(runDirectory))) throw new UserInputException($"{runDirectory} already holds a run; choose a new folder");
             var path = result.GetValue(pth)!;
-            if (result.GetValue(cropSize) is { } crop && (crop < options.SizeMultiple || crop % options.SizeMultiple != 0))
+            if (result.GetValue(cropSize) is { } crop && (crop < options.MinimumSide || crop % options.SizeMultiple != 0))
             {
-                throw new UserInputException($"--crop_size {crop}: {options.NetG} translates images whose side is a multiple of {options.SizeMultiple} (e.g. {options.SizeMultiple})");
+                throw new UserInputException($"--crop_size {crop}: {options.NetG} translates images whose side is a multiple of {options.SizeMultiple}, at least {options.MinimumSide}");
             }
 
             using var generator = ReferenceImport.Load(path, options);
@@ -33,7 +33,7 @@ internal static class ImportCommand
             {
                 Dataroot = "",
                 Direction = result.GetValue(direction) == "BtoA" ? Options.Direction.BtoA : Options.Direction.AtoB,
-                CropSize = result.GetValue(cropSize) ?? options.SizeMultiple,
+                CropSize = result.GetValue(cropSize) ?? (options.NetG == "unet_128" ? 128 : 256),
             };
             Directory.CreateDirectory(runDirectory);
             var store = new CheckpointStore(runDirectory);

@@ -42,8 +42,9 @@ internal sealed class NetworkArguments
             NetG = result.GetValue(netG)!,
             NetD = result.GetValue(netD) ?? Defaults.NetD,
             Ngf = result.GetValue(ngf),
-            Ndf = result.GetValue(ndf) is var d and > 0 ? d : Defaults.Ndf,
-            NLayersD = result.GetValue(nLayersD) is var n and > 0 ? n : Defaults.NLayersD,
+            // The defaults only for commands without a discriminator: a value given is checked by Validate, not replaced.
+            Ndf = result.GetResult(ndf) is null ? Defaults.Ndf : result.GetValue(ndf),
+            NLayersD = result.GetResult(nLayersD) is null ? Defaults.NLayersD : result.GetValue(nLayersD),
             Norm = ParseNorm(result.GetValue(norm)!),
             InputNc = result.GetValue(inputNc),
             OutputNc = result.GetValue(outputNc),

@@ -45,8 +45,17 @@ internal sealed class RunArguments
         var option = command.Options.FirstOrDefault(o => o.Name == "--" + key) ?? throw new UserInputException($"--suffix names {{{key}}}, which is not an option of '{command.Name}'");
         var given = result.GetResult(option);
         if (given is { Implicit: false }) return given.Tokens.Count == 0 ? "True" : string.Join(",", given.Tokens.Select(t => t.Value));
-        return option.HasDefaultValue ? option.GetDefaultValue() switch { bool b => b ? "True" : "False", { } v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!, _ => "" } : "False";
+        if (option.HasDefaultValue) return option.GetDefaultValue() switch { bool b => b ? "True" : "False", { } v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!, _ => "" };
+        return ReferenceDefaults.GetValueOrDefault(key, "False");
     }
+
+    // What the reference's options hold when not given, for the options that have no default here (test's architecture
+    // and sizing options, which default to the run's own): pix2pix's generator, and test.py's load_size = crop_size.
+    private static readonly Dictionary<string, string> ReferenceDefaults = new()
+    {
+        ["netG"] = "unet_256", ["netD"] = "basic", ["ngf"] = "64", ["ndf"] = "64", ["n_layers_D"] = "3", ["norm"] = "batch",
+        ["input_nc"] = "3", ["output_nc"] = "3", ["direction"] = "AtoB", ["preprocess"] = "resize_and_crop", ["load_size"] = "256", ["crop_size"] = "256",
+    };
 
     public bool HasName(ParseResult result) => result.GetValue(name) is not null;
 

@@ -20,9 +20,14 @@ internal static class SummaryCommand
 
     public static int Run(NetworkOptions network, int cropSize, TextWriter output)
     {
-        if (cropSize < 1 || cropSize % network.SizeMultiple != 0)
+        if (cropSize < network.MinimumSide || cropSize % network.SizeMultiple != 0)
         {
-            throw new UserInputException($"--crop_size {cropSize} must be a positive multiple of {network.SizeMultiple} for {network.NetG}");
+            throw new UserInputException($"--crop_size {cropSize} must be a multiple of {network.SizeMultiple} for {network.NetG}, at least {network.MinimumSide}");
+        }
+
+        if (cropSize < network.DiscriminatorMinimumSide)
+        {
+            throw new UserInputException($"--crop_size {cropSize} is smaller than the {network.NetD} discriminator's smallest input, {network.DiscriminatorMinimumSide}");
         }
 
         using var discriminator = WriteSizes(network, output);

@@ -79,8 +79,9 @@ internal sealed class TrainArguments
         if (options.Replicas < 1) throw new UserInputException("--replicas must be at least 1");
         if (options.Replicas > options.BatchSize) throw new UserInputException($"--replicas {options.Replicas} splits each batch over {options.Replicas} copies: use --batch_size {options.Replicas} or more");
         if (options.NEpochs < 0 || options.NEpochsDecay < 0 || options.TotalEpochs < 1) throw new UserInputException("--n_epochs + --n_epochs_decay must be at least 1");
-        if (options.Lr <= 0) throw new UserInputException("--lr must be positive");
-        if (options.LambdaL1 < 0) throw new UserInputException("--lambda_L1 must not be negative");
+        if (!(options.Lr > 0) || double.IsInfinity(options.Lr)) throw new UserInputException("--lr must be a positive number");
+        if (!(options.LambdaL1 >= 0) || double.IsInfinity(options.LambdaL1)) throw new UserInputException("--lambda_L1 must be a number, 0 or more");
+        if (!(options.Beta1 is >= 0 and < 1)) throw new UserInputException($"--beta1 {options.Beta1}: Adam's beta1 is at least 0 and below 1 (the paper's is 0.5)");
         if (options.PrintFreq < 1 || options.SaveEpochFreq < 1) throw new UserInputException("--print_freq and --save_epoch_freq must be at least 1");
         if (options.EpochCount < 1 || options.EpochCount > options.TotalEpochs)
         {

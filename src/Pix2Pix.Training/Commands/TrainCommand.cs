@@ -28,8 +28,18 @@ internal static class TrainCommand
             if (result.GetValue(poolSize) < 0) throw new UserInputException($"--pool_size {result.GetValue(poolSize)}: the pool holds 0 or more images");
             var trainOptions = train.Bind(result, run.Name(result), run.CheckpointsDir(result)) with { WebPage = !result.GetValue(noHtml), PoolSize = result.GetValue(poolSize) };
             var networkOptions = network.Bind(result);
+            var dataOptions = data.Bind(result, result.GetValue(phase)!);
+            // A resumed run goes on in the direction it was trained in unless --direction says otherwise (and the trainer
+            // refuses a different one).
+            if (trainOptions.ContinueTrain && !data.DirectionGiven(result) && File.Exists(RunRecord.PathIn(trainOptions.RunDirectory))
+                && RunRecord.Load(trainOptions.RunDirectory).Data is { } trained)
+            {
+                dataOptions = dataOptions with { Direction = trained.Direction };
+            }
+
+            CheckCrop(networkOptions, dataOptions, trainOptions);
             if (reference.Verbose(result)) SummaryCommand.WriteSizes(networkOptions, output).Dispose();
-            var trainer = new Trainer(networkOptions, data.Bind(result, result.GetValue(phase)!), trainOptions, output, interactive: !Console.IsOutputRedirected && output == Console.Out, device);
+            var trainer = new Trainer(networkOptions, dataOptions, trainOptions, output, interactive: !Console.IsOutputRedirected && output == Console.Out, device);
             // Ctrl+C (SIGINT) or SIGTERM (docker stop, a Kubernetes Job deleted): finish the current step, save it as
             // 'latest', and exit with the shell's code for an interrupted command.
             using var cancellation = new CancellationTokenSource();
@@ -46,5 +56,17 @@ internal static class TrainCommand
             return cancellation.IsCancellationRequested && outcome.Interrupted ? Interrupted : 0;
         });
         return command;
+    }
+
+    // A crop the networks cannot take, refused before anything is built (each image's side is checked against the
+    // generator's multiple as it is prepared).
+    private static void CheckCrop(Options.NetworkOptions network, Options.DataOptions data, Options.TrainOptions train)
+    {
+        if (data.Preprocess is not (Options.Preprocess.ResizeAndCrop or Options.Preprocess.Crop or Options.Preprocess.ScaleWidthAndCrop)) return;
+        if (data.CropSize < network.MinimumSide) throw new UserInputException($"--crop_size {data.CropSize}: {network.NetG} takes sides of {network.MinimumSide} or more");
+        if (train.GanMode != Options.GanMode.None && data.CropSize < network.DiscriminatorMinimumSide)
+        {
+            throw new UserInputException($"--crop_size {data.CropSize} is smaller than the {network.NetD} discriminator's smallest input, {network.DiscriminatorMinimumSide}");
+        }
     }
 }

@@ -24,7 +24,7 @@ public sealed class AlignedPairDataset
         if (!Directory.Exists(options.Dataroot)) throw new UserInputException($"--dataroot not found: {options.Dataroot}");
         if (!Directory.Exists(folder)) throw new UserInputException($"no '{options.Phase}' folder in {options.Dataroot} (expected {folder} with A|B images)");
         Paths = ImageFiles.In(folder).Take(options.MaxDatasetSize).ToArray();
-        if (Paths.Count == 0) throw new UserInputException($"no images (.png, .jpg) in {folder}");
+        if (Paths.Count == 0) throw new UserInputException($"no images ({ImageFiles.Kinds}) in {folder}");
         preprocessing = new Preprocessing(options, network.SizeMultiple);
     }
 

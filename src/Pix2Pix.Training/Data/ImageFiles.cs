@@ -1,5 +1,6 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace Pix2Pix.Training.Data;
 
@@ -7,7 +8,10 @@ namespace Pix2Pix.Training.Data;
 public static class ImageFiles
 {
     // What ImageSharp reads; anything else in a dataset folder is not an image of it.
-    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".tga"];
+    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".pbm", ".webp", ".tif", ".tiff", ".gif", ".tga"];
+
+    /// <summary>The file types read as images, for messages.</summary>
+    public static string Kinds => string.Join(", ", Extensions);
 
     public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
@@ -26,11 +30,17 @@ public static class ImageFiles
         return files.Count > 0 ? files : throw new UserInputException($"no images in {folder}");
     }
 
+    /// <summary>
+    /// The image as RGB; transparency is composited on white, as the service composites its uploads, so what is trained,
+    /// tested and scored from a file is what the service makes of the same file.
+    /// </summary>
     public static Image<Rgb24> Load(string path)
     {
         try
         {
-            return InterlacedPng(path) ? LoadWithLibpng(path) : Image.Load<Rgb24>(path);
+            if (InterlacedPng(path)) return LoadWithLibpng(path);
+            using var rgba = Image.Load<Rgba32>(path);
+            return OnWhite(rgba);
         }
         catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
         {
@@ -62,6 +72,22 @@ public static class ImageFiles
         var result = codec.GetPixels(info, pixels);
         if (result != SkiaSharp.SKCodecResult.Success) throw new InvalidImageContentException($"libpng could not decode it ({result})");
         using var rgba = Image.LoadPixelData<Rgba32>(pixels, info.Width, info.Height);
-        return rgba.CloneAs<Rgb24>();
+        return OnWhite(rgba);
+    }
+
+    private static Image<Rgb24> OnWhite(Image<Rgba32> rgba)
+    {
+        var opaque = true;
+        rgba.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height && opaque; y++)
+            {
+                foreach (var pixel in rows.GetRowSpan(y)) opaque &= pixel.A == byte.MaxValue;
+            }
+        });
+        if (opaque) return rgba.CloneAs<Rgb24>();
+        var white = new Image<Rgb24>(rgba.Width, rgba.Height, new Rgb24(255, 255, 255));
+        white.Mutate(c => c.DrawImage(rgba, 1f));
+        return white;
     }
 }

@@ -38,6 +38,29 @@ public sealed record NetworkOptions
     /// <summary>Image sides the generator takes must be multiples of this.</summary>
     public int SizeMultiple => 1 << Downsamplings;
 
+    /// <summary>
+    /// The smallest side the generator takes: one multiple for a U-Net; 8 for a ResNet, whose blocks' reflection padding
+    /// needs 2×2 after its two halvings.
+    /// </summary>
+    public int MinimumSide => ResnetBlocks is null ? SizeMultiple : Math.Max(8, SizeMultiple);
+
+    /// <summary>
+    /// The smallest side the discriminator scores at least one patch of (24 for the basic PatchGAN, 1 for pixel): its
+    /// 4×4 convolutions with padding 1 take a side s to (s − 2) / stride + 1, stride 2 but for the last two.
+    /// </summary>
+    public int DiscriminatorMinimumSide
+    {
+        get
+        {
+            if (NetD == "pixel") return 1;
+            var layers = NetD == "basic" ? 3 : NLayersD;
+            var strides = Enumerable.Repeat(2, layers).Append(1).Append(1).ToArray();
+            var side = 2;
+            while (!strides.Aggregate((int?)side, (s, stride) => s >= 2 ? (s - 2) / stride + 1 : null).HasValue) side++;
+            return side;
+        }
+    }
+
     public void Validate()
     {
         _ = Downsamplings;

@@ -33,6 +33,9 @@ public sealed class CheckpointStore(string runDirectory)
 
     public bool Has(string label) => File.Exists(FilePath(label, StatePart)) || File.Exists(StagedPath(label, StatePart));
 
+    /// <summary>Whether the folder holds any generator (a run's checkpoint, or one `import` wrote, which has no training state).</summary>
+    public bool HasAnyGenerator => Directory.Exists(runDirectory) && Directory.EnumerateFiles(runDirectory, "*_net_G.dat*").Any();
+
     public void Save(string label, Pix2PixModel model, TrainingState state)
     {
         Directory.CreateDirectory(runDirectory);

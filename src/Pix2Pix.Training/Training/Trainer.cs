@@ -28,7 +28,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         var store = new CheckpointStore(train.RunDirectory);
         var record = new RunRecord(network, data, train, Path.GetFileName(Path.GetFullPath(data.Dataroot).TrimEnd(Path.DirectorySeparatorChar)));
         var saved = train.ContinueTrain ? CheckSameArchitecture(store) : null;
-        if (!train.ContinueTrain && store.Has(CheckpointStore.Latest))
+        if (!train.ContinueTrain && (store.Has(CheckpointStore.Latest) || store.HasAnyGenerator))
         {
             throw new UserInputException($"{store.RunDirectory} already holds a run; resume it with --continue_train or choose another --name");
         }
@@ -157,6 +157,11 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         if (mismatch is not null)
         {
             throw new UserInputException($"cannot continue {store.RunDirectory}: it was trained with another architecture ({mismatch}; saved vs given)");
+        }
+
+        if (saved.Data is { } was && was.Direction != data.Direction)
+        {
+            throw new UserInputException($"cannot continue {store.RunDirectory}: it was trained --direction {was.Direction}, and {data.Direction} would teach it the reverse mapping");
         }
 
         return saved;
