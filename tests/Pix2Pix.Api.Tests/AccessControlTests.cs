@@ -144,6 +144,19 @@ public class AccessControlTests
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (right.StatusCode, none.StatusCode));
     }
 
+    [Fact]
+    public async Task One_key_given_as_a_plain_value_is_that_key_not_an_open_service()
+    {
+        // Auth__ApiKeys=KEY (or --Auth:ApiKeys KEY) binds to no list: it used to leave the service open without a word.
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Auth:ApiKeys"] = "solo-key" });
+        var client = await factory.ReadyClientAsync();
+
+        using var right = await Send(client, HttpMethod.Get, "/models", "solo-key");
+        using var none = await client.GetAsync("/models");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (right.StatusCode, none.StatusCode));
+    }
+
     [Theory]
     [InlineData("two words")]
     [InlineData("clé")]

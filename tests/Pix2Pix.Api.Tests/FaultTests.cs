@@ -69,6 +69,35 @@ public class FaultTests
         Assert.Equal([expected], error.Failures);
     }
 
+    [Theory]
+    [InlineData("Server:RequestTimeoutSeconds", "2147483647", "no timeout above 4,294,967 s")]          // every request a 500 (CancelAfter throws)
+    [InlineData("Shutdown:GracePeriodSeconds", "-1", "Shutdown:GracePeriodSeconds must be 0 to 4,294,967")] // a crash on SIGTERM, no drain
+    [InlineData("Inference:ReloadPollSeconds", "0.0001", "Inference:ReloadPollSeconds must be 0 (no reloading) or 0.01 to 4,294,967")]
+    [InlineData("Uploads:MaxSide", "30000", "Uploads:MaxSide must be 1 to 16384")]                       // the decoder's pool size overflowed
+    [InlineData("Uploads:MaxDecodeBufferMegabytes", "32", "Uploads:MaxDecodeBufferMegabytes must be at least 48")] // a valid 4096² PNG was a 500
+    [InlineData("Uploads:UploadBufferMegabytes", "10", "Uploads:UploadBufferMegabytes must be at least 11")]
+    public void Settings_that_would_fail_requests_or_the_shutdown_later_stop_the_service_at_start_naming_them(string key, string value, string expected)
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { [key] = value });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains(expected, string.Join("\n", error.Failures));
+    }
+
+    [Fact]
+    public async Task A_model_whose_card_declares_channels_the_service_cannot_translate_fails_at_load_not_on_each_request()
+    {
+        using var folder = new TemporaryModels(("good", File.ReadAllBytes(TestModels.Tiny)), ("rgba", TestModels.TinyWith("pix2pix.input_channels", "3", "4")));
+        await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:DefaultModel"] = "good" });
+        var client = await factory.ReadyClientAsync();
+
+        using var rgba = JsonDocument.Parse(await client.GetStringAsync("/models/rgba"));
+        Assert.Equal("failed", rgba.RootElement.GetProperty("state").GetString());
+        Assert.Contains("the model takes 4 channels and gives 3; the service translates 1 (grey) or 3 (RGB) each way", rgba.RootElement.GetProperty("error").GetString());
+        await TranslateTests.AssertProblem(await client.PostAsync("/translate?model=rgba", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.ServiceUnavailable, "1 (grey) or 3 (RGB)");
+    }
+
     [Fact]
     public async Task A_model_whose_graph_contradicts_its_card_is_refused_with_the_shapes_and_others_keep_working()
     {

@@ -144,7 +144,7 @@ public class ReloadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Model_files_that_cannot_be_looked_at_are_reported_as_such_and_the_folder_goes_on_being_watched()
+    public async Task Model_files_that_cannot_be_looked_at_are_reported_as_such_until_removed_and_the_folder_goes_on_being_watched()
     {
         using var folder = new TemporaryModels(("tiny", VersionA));
         await using var factory = new ServiceFactory(folder.Path, new Dictionary<string, string?> { ["Inference:ReloadPollSeconds"] = "0" });
@@ -166,6 +166,13 @@ public class ReloadTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
         Install(folder, "tiny", VersionB);
         await SettleAsync(watcher);
+        Assert.Equal(GeneratorModel.VersionOf(VersionB), await VersionAsync(client, "tiny"));
+
+        // Removed, they are no longer listed (they were never loaded, and used to stay "failed" until a restart).
+        File.Delete(Path.Combine(folder.Path, "loop.onnx"));
+        File.Delete(Path.Combine(folder.Path, "dangling.onnx"));
+        await SettleAsync(watcher);
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), ((await client.GetAsync("/models/loop")).StatusCode, (await client.GetAsync("/models/dangling")).StatusCode));
         Assert.Equal(GeneratorModel.VersionOf(VersionB), await VersionAsync(client, "tiny"));
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -62,6 +63,39 @@ public class ServerLimitsTests
         sockets.ForEach(s => s.Dispose());
         // The readiness check's pooled connection may hold one of the two places.
         Assert.InRange(answered, 1, 2);
+    }
+
+    [Fact]
+    public async Task Uploads_that_send_much_and_then_stall_hold_no_more_than_the_upload_buffers_and_others_get_503_until_they_go()
+    {
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Uploads__MaxBodyBytes"] = "1000000", ["Uploads__UploadBufferMegabytes"] = "1" });
+        var socket = await ConnectAsync(service);
+        var stream = socket.GetStream();
+        await Send(stream, "POST /translate HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 1000000\r\n\r\n");
+        await stream.WriteAsync(new byte[990_000]);
+
+        // The stalled upload holds 1,000,000 bytes of the 1 MiB (its chunks are drawn as its data arrives): 60,000 more do not fit.
+        var refused = await Eventually(() => service.Client.PostAsync("/translate", TranslateTests.Raw(new byte[60_000])), r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+        await TranslateTests.AssertProblem(refused, HttpStatusCode.ServiceUnavailable, "upload buffers");
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+
+        // Its client goes: the bytes are given back, and the same upload is read (and refused as no PNG).
+        socket.Dispose();
+        var read = await Eventually(() => service.Client.PostAsync("/translate", TranslateTests.Raw(new byte[60_000])), r => r.StatusCode != HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, read.StatusCode);
+    }
+
+    // Retries until the answer satisfies the condition (15 s at most), for what another connection does meanwhile.
+    private static async Task<HttpResponseMessage> Eventually(Func<Task<HttpResponseMessage>> send, Func<HttpResponseMessage, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var response = await send();
+            if (condition(response) || DateTime.UtcNow > deadline) return response;
+            response.Dispose();
+            await Task.Delay(50);
+        }
     }
 
     private static async Task<TcpClient> ConnectAsync(ServiceProcess service)

@@ -5,8 +5,16 @@ public sealed record AuthOptions
 {
     public const string Section = "Auth";
 
-    /// <summary>The "Auth" section as configured (open when there is none).</summary>
-    public static AuthOptions From(IConfiguration configuration) => configuration.GetSection(Section).Get<AuthOptions>() ?? new AuthOptions();
+    /// <summary>
+    /// The "Auth" section as configured (open when there is none). One key written as a plain value (Auth__ApiKeys=KEY,
+    /// --Auth:ApiKeys KEY), which binds to no list, is that one key: never silently open.
+    /// </summary>
+    public static AuthOptions From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        var options = section.Get<AuthOptions>() ?? new AuthOptions();
+        return section.GetSection(nameof(ApiKeys)).Value is { Length: > 0 } single ? options with { ApiKeys = [.. options.ApiKeys, single] } : options;
+    }
 
     /// <summary>The keys a client may send in X-API-Key; empty: no key needed. Surrounding whitespace is dropped (HTTP
     /// drops it from header values too, and a secret made from a file often ends in a newline); empty entries are ignored.</summary>

@@ -35,10 +35,11 @@ public static class TranslateApi
     // What can go wrong (no such model, none that serves, a rejected upload, an inference error) is thrown and
     // answered by ProblemExceptionHandler.
     public static async Task<FileContentHttpResult> Translate(
-        HttpContext context, ModelRegistry registry, ImageTranslator translator, IOptions<UploadOptions> uploads, string? model = null)
+        HttpContext context, ModelRegistry registry, ImageTranslator translator, UploadBuffers buffers, IOptions<UploadOptions> uploads, string? model = null)
     {
         using var lease = registry.Lease(model);
-        var png = await UploadReader.ReadAsync(context.Request, uploads.Value, context.RequestAborted);
+        using var upload = buffers.Open();
+        var png = await UploadReader.ReadAsync(context.Request, uploads.Value, upload, context.RequestAborted);
         var result = await translator.TranslateAsync(png, lease.Model, context.RequestAborted);
         return TypedResults.File(result, "image/png");
     }

@@ -14,9 +14,17 @@ public static class ApplicationServiceExtensions
         var problems = (inference.Get<InferenceOptions>() ?? new InferenceOptions()).Problems().ToArray();
         if (problems.Length > 0) throw new Microsoft.Extensions.Options.OptionsValidationException(InferenceOptions.Section, typeof(InferenceOptions), problems);
         builder.Services.Configure<InferenceOptions>(inference);
-        builder.Services.Configure<UploadOptions>(builder.Configuration.GetSection(UploadOptions.Section));
+        var uploads = builder.Configuration.GetSection(UploadOptions.Section);
+        var uploadProblems = (uploads.Get<UploadOptions>() ?? new UploadOptions()).Problems().ToArray();
+        if (uploadProblems.Length > 0) throw new Microsoft.Extensions.Options.OptionsValidationException(UploadOptions.Section, typeof(UploadOptions), uploadProblems);
+        builder.Services.Configure<UploadOptions>(uploads);
         // On SIGTERM the server stops taking connections and waits this long for admitted requests to finish.
         var grace = builder.Configuration.GetValue("Shutdown:GracePeriodSeconds", 30);
+        if (grace is < 0 or > TimeoutLimits.MaxSeconds)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Shutdown", typeof(HostOptions), [$"Shutdown:GracePeriodSeconds must be 0 to {TimeoutLimits.MaxSecondsText}"]);
+        }
+
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(grace));
 
         builder.Services.AddSingleton<Pix2PixTelemetry>();
@@ -24,6 +32,7 @@ public static class ApplicationServiceExtensions
         builder.Services.AddHostedService<ModelsFolderWatcher>();
         builder.Services.AddSingleton<PngCodec>();
         builder.Services.AddSingleton<PixelBudget>();
+        builder.Services.AddSingleton<UploadBuffers>();
         builder.Services.AddSingleton<ImageTranslator>();
         builder.Services.AddSingleton<RequestPathWarmUp>();
         builder.Services.AddProblemDetails();

@@ -31,9 +31,11 @@ public static class ServerLimitsExtensions
     public static IHostApplicationBuilder AddServerLimits(this IHostApplicationBuilder builder)
     {
         var limits = builder.Configuration.GetSection(ServerLimits.Section).Get<ServerLimits>() ?? new ServerLimits();
-        if (limits.MaxConcurrentConnections < 1 || limits.MinRequestBodyBytesPerSecond < 0 || limits.RequestHeadersTimeoutSeconds < 1 || limits.KeepAliveTimeoutSeconds < 1 || limits.RequestTimeoutSeconds < 0)
+        if (limits.MaxConcurrentConnections < 1 || limits.MinRequestBodyBytesPerSecond < 0 || limits.RequestHeadersTimeoutSeconds < 1 || limits.KeepAliveTimeoutSeconds < 1 || limits.RequestTimeoutSeconds < 0
+            || Math.Max(limits.RequestTimeoutSeconds, Math.Max(limits.RequestHeadersTimeoutSeconds, limits.KeepAliveTimeoutSeconds)) > TimeoutLimits.MaxSeconds)
         {
-            throw new Microsoft.Extensions.Options.OptionsValidationException(ServerLimits.Section, typeof(ServerLimits), ["Server: connections and timeouts must be at least 1, rates and the request timeout 0 or more"]);
+            throw new Microsoft.Extensions.Options.OptionsValidationException(ServerLimits.Section, typeof(ServerLimits),
+                [$"Server: connections and timeouts must be at least 1, rates and the request timeout 0 (no limit) or more, and no timeout above {TimeoutLimits.MaxSecondsText} s"]);
         }
 
         builder.Services.Configure<KestrelServerOptions>(kestrel =>

@@ -23,6 +23,31 @@ public sealed record UploadOptions
     /// <summary>How long a request waits for pixels others hold before it gets 503.</summary>
     public int PixelBudgetWaitMilliseconds { get; init; } = 5000;
 
-    /// <summary>The largest single buffer the decoder may allocate.</summary>
+    /// <summary>
+    /// The largest pixel buffer ImageSharp may allocate for one image once libpng has decoded it (its RGB copy, 3 bytes a
+    /// pixel): at least MaxSide² × 3 bytes.
+    /// </summary>
     public int MaxDecodeBufferMegabytes { get; init; } = 256;
+
+    /// <summary>The bytes all uploads together may hold while they are received and answered; more than MaxBodyBytes.</summary>
+    public int UploadBufferMegabytes { get; init; } = 256;
+
+    /// <summary>The largest side <see cref="MaxSide"/> may be: a decoded 16,384² RGBA frame is 1 GiB, still within an array.</summary>
+    public const int LargestSide = 16384;
+
+    /// <summary>What is wrong with these settings, one line each; empty when they can be used.</summary>
+    public IEnumerable<string> Problems()
+    {
+        const double MiB = 1024 * 1024;
+        if (MaxBodyBytes < 1) yield return "Uploads:MaxBodyBytes must be at least 1";
+        if (MaxSide is < 1 or > LargestSide) yield return $"Uploads:MaxSide must be 1 to {LargestSide}";
+        if (DecodeTimeoutMilliseconds < 1) yield return "Uploads:DecodeTimeoutMilliseconds must be at least 1";
+        if (MaxConcurrentDecodes < 0) yield return "Uploads:MaxConcurrentDecodes must be 0 (one per core) or more";
+        if (!(PixelBudgetMegapixels > 0) || double.IsInfinity(PixelBudgetMegapixels)) yield return "Uploads:PixelBudgetMegapixels must be a positive number";
+        if (PixelBudgetWaitMilliseconds < 0) yield return "Uploads:PixelBudgetWaitMilliseconds must be 0 or more";
+        var rgb = (double)Math.Clamp(MaxSide, 1, LargestSide) * Math.Clamp(MaxSide, 1, LargestSide) * 3;
+        if (MaxDecodeBufferMegabytes < rgb / MiB) yield return $"Uploads:MaxDecodeBufferMegabytes must be at least {Math.Ceiling(rgb / MiB)} (an image of Uploads:MaxSide {MaxSide}, 3 bytes a pixel)";
+        // One body of MaxBodyBytes, and the byte past it that shows a body of unknown length is over the limit.
+        if (UploadBufferMegabytes * MiB <= MaxBodyBytes) yield return $"Uploads:UploadBufferMegabytes must be at least {Math.Floor(MaxBodyBytes / MiB) + 1} (more than one upload of Uploads:MaxBodyBytes)";
+    }
 }

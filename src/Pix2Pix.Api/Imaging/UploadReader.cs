@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -20,7 +19,10 @@ public static class UploadReader
 
     private const int MaxBoundaryLength = 70;
 
-    public static async Task<byte[]> ReadAsync(HttpRequest request, UploadOptions options, CancellationToken cancellation)
+    /// <summary>
+    /// The upload's bytes, drawn from <paramref name="account"/> as they arrive (and held until the account is disposed).
+    /// </summary>
+    public static async Task<byte[]> ReadAsync(HttpRequest request, UploadOptions options, UploadBuffers.Account account, CancellationToken cancellation)
     {
         if (request.ContentLength > options.MaxBodyBytes) throw UploadRejected.TooLarge(options.MaxBodyBytes);
         var sizeLimit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -32,7 +34,7 @@ public static class UploadReader
             throw UploadRejected.NotPng($"The Content-Type '{ClientText.Printable(declared)}' could not be read; send image/png, or multipart/form-data with the field '{FormField}'.");
         }
 
-        if (request.HasFormContentType) return await ReadImagePart(media!, request, options, cancellation);
+        if (request.HasFormContentType) return await ReadImagePart(media!, request, options, account, cancellation);
 
         var type = media?.MediaType.Value?.ToLowerInvariant();
         if (type is not (null or "image/png" or "application/octet-stream"))
@@ -40,14 +42,14 @@ public static class UploadReader
             throw UploadRejected.NotPng($"Content-Type '{ClientText.Printable(type ?? "")}' is not accepted; send image/png, or multipart/form-data with the field '{FormField}'.");
         }
 
-        return await ReadLimited(request.Body, request.ContentLength, options.MaxBodyBytes, cancellation);
+        return await ReadLimited(request.Body, request.ContentLength, options.MaxBodyBytes, account, cancellation);
     }
 
     /// <summary>
     /// Streams the multipart body section by section and keeps only the first part named "image": other parts are read
     /// past without being stored (no temp files), and a form of more than <see cref="MaxParts"/> parts is refused.
     /// </summary>
-    private static async Task<byte[]> ReadImagePart(MediaTypeHeaderValue media, HttpRequest request, UploadOptions options, CancellationToken cancellation)
+    private static async Task<byte[]> ReadImagePart(MediaTypeHeaderValue media, HttpRequest request, UploadOptions options, UploadBuffers.Account account, CancellationToken cancellation)
     {
         var boundary = HeaderUtilities.RemoveQuotes(media.Boundary).Value;
         if (!media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
@@ -69,7 +71,7 @@ public static class UploadReader
                 if (section.GetContentDispositionHeader() is { } disposition && disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
                     && HeaderUtilities.RemoveQuotes(disposition.Name).Equals(FormField, StringComparison.OrdinalIgnoreCase))
                 {
-                    return await ReadLimited(section.Body, null, options.MaxBodyBytes, cancellation);
+                    return await ReadLimited(section.Body, null, options.MaxBodyBytes, account, cancellation);
                 }
             }
         }
@@ -83,36 +85,53 @@ public static class UploadReader
 
     /// <summary>
     /// Reads the body, never more than <paramref name="limit"/>. Memory follows what has arrived, not what was declared: the
-    /// buffer starts at the declared length up to <see cref="FirstBuffer"/> and grows as data comes; a body that fills it
-    /// exactly is returned as it is, without a copy. The chunk it reads through is pooled.
+    /// data goes into chunks of at most <see cref="ChunkBytes"/>, each drawn from <paramref name="account"/> just before it
+    /// is filled and no larger than what the body may still bring (its declared length, else one byte past the limit, to
+    /// see that it is over), then into one array of the body's exact size. A body that fits one chunk of its declared
+    /// length (a sketch) is returned as it is, without a copy.
     /// </summary>
-    private static async Task<byte[]> ReadLimited(Stream body, long? declared, long limit, CancellationToken cancellation)
+    private static async Task<byte[]> ReadLimited(Stream body, long? declared, long limit, UploadBuffers.Account account, CancellationToken cancellation)
     {
-        using var buffer = new MemoryStream((int)Math.Clamp(declared ?? 0, 0, Math.Min(limit, FirstBuffer)));
-        var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var room = declared is >= 0 ? Math.Min(declared.Value, limit) : limit + 1;
+        var chunks = new List<byte[]>();
+        var (filled, total) = (0, 0L);
         try
         {
-            int read;
-            while ((read = await body.ReadAsync(chunk.AsMemory(0, ChunkBytes), cancellation)) > 0)
+            while (total < room)
             {
-                if (buffer.Length + read > limit) throw UploadRejected.TooLarge(limit);
-                buffer.Write(chunk, 0, read);
+                if (chunks.Count == 0 || filled == chunks[^1].Length)
+                {
+                    var size = (int)Math.Min(ChunkBytes, room - total);
+                    account.Draw(size);
+                    chunks.Add(GC.AllocateUninitializedArray<byte>(size));
+                    filled = 0;
+                }
+
+                var read = await body.ReadAsync(chunks[^1].AsMemory(filled), cancellation);
+                if (read == 0) break;
+                (filled, total) = (filled + read, total + read);
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw UploadRejected.TooLarge(limit);
         }
-        finally
+
+        if (total > limit) throw UploadRejected.TooLarge(limit);
+        if (chunks.Count == 1 && filled == chunks[0].Length) return chunks[0];
+        var bytes = GC.AllocateUninitializedArray<byte>((int)total);
+        var at = 0;
+        foreach (var chunk in chunks)
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            var length = (int)Math.Min(chunk.Length, total - at);
+            chunk.AsSpan(0, length).CopyTo(bytes.AsSpan(at));
+            at += length;
         }
 
-        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+        return bytes;
     }
 
-    /// <summary>The most a body is given before its data arrives, whatever its Content-Length says.</summary>
-    private const int FirstBuffer = 64 * 1024;
-
+    /// <summary>The most a body is given before its data arrives, whatever its Content-Length says: one chunk (under the
+    /// large-object heap's 85,000 bytes, so chunks are short-lived small objects).</summary>
     private const int ChunkBytes = 80 * 1024;
 }

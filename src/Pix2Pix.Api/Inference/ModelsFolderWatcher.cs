@@ -101,16 +101,20 @@ public sealed class ModelsFolderWatcher(
             return;
         }
 
-        foreach (var name in loaded.Keys.Where(name => !files.ContainsKey(name)).ToArray())
+        // Every name this folder has given the registry: loaded ones, and ones that never loaded (unreadable, a link to
+        // nothing, a read that failed at start-up), which are listed as failed until their file goes too.
+        var gone = loaded.Keys.Concat(unreadable.Keys).Concat(registry.All.Select(model => model.Name)).Where(name => !files.ContainsKey(name)).ToHashSet();
+        foreach (var name in gone)
         {
             if (missing.Add(name)) continue;   // missed once: a file being replaced by rm and cp may be back at the next look
             missing.Remove(name);
             loaded.Remove(name);
+            unreadable.Remove(name);
             settling.Remove(name);
             registry.Remove(name);
         }
 
-        missing.IntersectWith(loaded.Keys.Where(name => !files.ContainsKey(name)));
+        missing.IntersectWith(gone);
         foreach (var vanished in settling.Keys.Where(name => !files.ContainsKey(name)).ToArray()) settling.Remove(vanished);
         foreach (var (name, file) in files)
         {

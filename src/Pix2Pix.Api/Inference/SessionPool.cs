@@ -74,6 +74,11 @@ public sealed class SessionPool : IDisposable
     private static ModelCard WarmUp(GeneratorSession session, ModelCard? known, int maxBatch)
     {
         var card = known ?? ModelCard.FromMetadata(session.Metadata);
+        if (card.InputChannels is not (1 or 3) || card.OutputChannels is not (1 or 3))
+        {
+            throw new InvalidDataException($"the model takes {card.InputChannels} channels and gives {card.OutputChannels}; the service translates 1 (grey) or 3 (RGB) each way");
+        }
+
         var shape = session.InputShape;
         if (shape.Count != 4 || (shape[1] > 0 && shape[1] != card.InputChannels))
         {

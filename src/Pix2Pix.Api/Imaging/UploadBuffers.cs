@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using Pix2Pix.Api.Inference;
+
+namespace Pix2Pix.Api.Imaging;
+
+/// <summary>
+/// The bytes all uploads together may hold while they are received and until their answer is sent
+/// (Uploads:UploadBufferMegabytes). An upload draws from it chunk by chunk as its data arrives, so memory follows what
+/// clients have sent, and clients that send much and then stall can hold no more than this between them; while it is
+/// spent, a new chunk is refused at once with 503 (the pixel budget covers decoding).
+/// </summary>
+public sealed class UploadBuffers(IOptions<UploadOptions> options)
+{
+    private readonly long capacity = options.Value.UploadBufferMegabytes * 1024L * 1024;
+    private long held;
+
+    public long Capacity => capacity;
+
+    public long Held => Interlocked.Read(ref held);
+
+    /// <summary>A new upload's account; dispose it when the request ends to give back what it drew.</summary>
+    public Account Open() => new(this);
+
+    public sealed class Account(UploadBuffers buffers) : IDisposable
+    {
+        private long drawn;
+
+        /// <summary>Draws <paramref name="bytes"/> more for this upload, or throws 503 when the buffers are spent.</summary>
+        public void Draw(int bytes)
+        {
+            if (Interlocked.Add(ref buffers.held, bytes) > buffers.capacity)
+            {
+                Interlocked.Add(ref buffers.held, -bytes);
+                throw new ServiceUnavailable("Server busy", "The uploads being received fill the service's upload buffers; retry shortly.", 1);
+            }
+
+            drawn += bytes;
+        }
+
+        public void Dispose()
+        {
+            Interlocked.Add(ref buffers.held, -drawn);
+            drawn = 0;
+        }
+    }
+}
