@@ -369,6 +369,30 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void An_unreadable_image_met_mid_epoch_saves_the_steps_before_it_and_the_fixed_file_resumes_from_there()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 3, 128, 128);
+        var files = Directory.GetFiles(temp["data/train"]).Order(StringComparer.Ordinal).ToArray();
+        var good = File.ReadAllBytes(files[2]);
+        File.WriteAllText(files[2], "not a png");
+        string[] train = ["train", "--dataroot", temp["data"], "--name", "broken", "--checkpoints_dir", temp["runs"], "--netG", "unet_128", "--ngf", "8", "--ndf", "8",
+            "--preprocess", "none", "--crop_size", "128", "--serial_batches", "--n_epochs", "1", "--n_epochs_decay", "0"];
+
+        var failed = Cli.Run(train);
+        File.Delete(files[2]);   // without it, the saved steps' data order is not this one
+        var fewer = Cli.Run([.. train, "--continue_train"]);
+        File.WriteAllBytes(files[2], good);
+        var resumed = Cli.Run([.. train, "--continue_train"]);
+
+        AssertUserError(failed, $"cannot read image {files[2]}");
+        Assert.Contains("(step 3, 2 into epoch 1; saved 'latest' before it", failed.Error);
+        AssertUserError(fewer, "the split's number of pairs was 3 when it was saved, 2 now");
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains("from step 3 of epoch 1", resumed.Output);
+    }
+
+    [Fact]
     public void A_resumed_run_keeps_its_direction_unless_another_is_given_which_is_refused()
     {
         using var temp = new TempFolder();

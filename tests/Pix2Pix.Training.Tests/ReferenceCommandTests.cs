@@ -44,7 +44,7 @@ public class ReferenceCommandTests
         string[] test = ["test", "--dataroot", temp["data"], "--name", "sketches", "--checkpoints_dir", temp["runs"], "--results_dir", temp["results"], "--model", "pix2pix"];
 
         // The reference's test.py needs the architecture again, and users pass its loader settings along with it.
-        var repeated = Cli.Run([.. test, .. architecture, "--batch_size", "1", "--serial_batches", "--no_flip", "--num_threads", "0", "--max_dataset_size", "2"]);
+        var repeated = Cli.Run([.. test, .. architecture, "--batch_size", "1", "--serial_batches", "--no_flip", "--num_threads", "0", "--max_dataset_size", "2", "--init_type", "normal", "--init_gain", "0.02"]);
         var widerThanTrained = Cli.Run([.. test, "--ngf", "16"]);
         var otherDiscriminator = Cli.Run([.. test, "--netD", "pixel"]);
         var noTest = Cli.Run([.. test, "--num_test", "0"]);
@@ -52,11 +52,34 @@ public class ReferenceCommandTests
         Assert.True(trained.ExitCode == 0, trained.Error);
         Assert.True(repeated.ExitCode == 0, repeated.Error);
         Assert.Contains("ignored: --batch_size, --serial_batches, --no_flip", repeated.Output);
+        Assert.Contains("ignored: --init_type, --init_gain (test loads the run's weights)", repeated.Output);
         Assert.Equal(2, Directory.GetFiles(Path.Combine(temp["results"], "sketches", "test_latest", "images"), "*_fake_B.png").Length);
         Assert.Equal((2, 2, 2), (widerThanTrained.ExitCode, otherDiscriminator.ExitCode, noTest.ExitCode));
         Assert.Contains("--ngf 16: the run was trained with --ngf 8", widerThanTrained.Error);
         Assert.Contains("--netD pixel: the run was trained with --netD basic", otherDiscriminator.Error);
         Assert.Contains("--num_test and --max_dataset_size must be at least 1", noTest.Error);
+
+        // A run trained with dropout is tested with --no_dropout as the reference allows (test runs without dropout anyway).
+        var withDropout = Cli.Run(["train", "--dataroot", temp["data"], "--name", "dropout", "--checkpoints_dir", temp["runs"], "--max_steps", "1", "--netG", "unet_128", "--ngf", "8", "--ndf", "8"]);
+        var testedWithout = Cli.Run(["test", "--dataroot", temp["data"], "--name", "dropout", "--checkpoints_dir", temp["runs"], "--results_dir", temp["results"], "--no_dropout", "--num_test", "1"]);
+        Assert.Equal((0, 0), (withDropout.ExitCode, testedWithout.ExitCode));
+    }
+
+    [Fact]
+    public void Wgangp_trains_with_the_critics_mean_scores_and_no_gradient_penalty_as_the_references_pix2pix()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 1, 128, 128);
+        using var scores = TorchSharp.torch.tensor(new float[] { 1, 2, 6 });
+        var loss = new Training.GanLoss(GanMode.Wgangp);
+
+        var trained = Cli.Run("train", "--dataroot", temp["data"], "--name", "critic", "--checkpoints_dir", temp["runs"], "--gan_mode", "wgangp",
+            "--netG", "unet_128", "--ngf", "8", "--ndf", "8", "--preprocess", "none", "--crop_size", "128", "--max_steps", "2");
+
+        Assert.Equal(-3f, loss.Compute(scores, targetIsReal: true).item<float>());
+        Assert.Equal(3f, loss.Compute(scores, targetIsReal: false).item<float>());
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        Assert.Contains("\"gan_mode\": \"wgangp\"", File.ReadAllText(Path.Combine(temp["runs"], "critic", "train_options.json")));
     }
 
     [Theory]
@@ -94,6 +117,15 @@ public class ReferenceCommandTests
         var page = File.ReadAllText(Path.Combine(temp["runs"], "sketches_unet_128_size286", "web", "index.html"));
         Assert.True(page.IndexOf("../samples/epoch_002.png", StringComparison.Ordinal) < page.IndexOf("../samples/epoch_001.png", StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(temp["runs"], "plain", "web")));
+
+        // test resolves the suffix as the reference's test.py does: given options by their value, others by the reference's
+        // defaults (unet_256; test's load_size is its crop_size, 256), so the training line's values find the run.
+        string[] test = ["test", "--dataroot", temp["data"], "--phase", "train", "--checkpoints_dir", temp["runs"], "--results_dir", temp["results"], "--name", "sketches", "--suffix", "{netG}_size{load_size}"];
+        var found = Cli.Run([.. test, "--netG", "unet_128", "--load_size", "286"]);
+        var defaults = Cli.Run(test);
+        Assert.True(found.ExitCode == 0, found.Error);
+        Assert.Equal(2, defaults.ExitCode);
+        Assert.Contains("sketches_unet_256_size256", defaults.Error);
     }
 
     [Theory]

@@ -58,7 +58,7 @@ internal static class ExportCommand
         Norm = record.Network.Norm.ToString().ToLowerInvariant(),
         InputChannels = record.Network.InputNc,
         OutputChannels = record.Network.OutputNc,
-        NativeSize = record.Data?.CropSize ?? record.Network.SizeMultiple,
+        NativeSize = record.WorkingSize(),
         SizeMultiple = record.Network.SizeMultiple,
         Direction = (record.Data?.Direction ?? Options.Direction.AtoB).ToString(),
         NormalizationAtTest = record.Network.Norm == Options.NormKind.Batch ? normalization : NormalizationAtTest.Image,

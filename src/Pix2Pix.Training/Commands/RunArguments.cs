@@ -74,7 +74,7 @@ internal sealed class RunArguments
     {
         var record = Training.RunRecord.Load(RunDirectory(result));
         var generator = new Training.CheckpointStore(RunDirectory(result)).LoadGenerator(record, Epoch(result));
-        return (record, new Inference.GeneratorRunner(generator, record.Network.InputNc, record.Data?.CropSize ?? record.Network.SizeMultiple, normalisation ?? NormalizationAtTest(result), device));
+        return (record, new Inference.GeneratorRunner(generator, record.Network.InputNc, record.WorkingSize(), normalisation ?? NormalizationAtTest(result), device));
     }
 
     public bool NormalizationAtTestGiven(ParseResult result) => normAtTest is not null && result.GetResult(normAtTest) is { Implicit: false };

@@ -30,9 +30,12 @@ internal static class TestCommand
         // The reference's test.py sets these itself: one image at a time, in order, unflipped; as here.
         var loading = new Option[] { new Option<int>("--batch_size"), new Option<bool>("--serial_batches"), new Option<bool>("--no_flip") };
         foreach (var option in loading) option.Description = "accepted and ignored: test translates one image at a time, in order, unflipped (as the reference's test.py)";
+        // Base options of the reference that test.py accepts too: a trained run's weights are loaded, not initialised.
+        var initialisation = new Option[] { new Option<string>("--init_type"), new Option<double>("--init_gain") };
+        foreach (var option in initialisation) option.Description = "accepted and ignored: test loads the run's weights";
         var reference = new ReferenceArguments(command);
         direction.AcceptOnlyFromAmong("AtoB", "BtoA");
-        foreach (var option in (Option[])[dataroot, phase, direction, resultsDir, numTest, maxDatasetSize, eval, aspectRatio, .. sizing, .. loading]) command.Options.Add(option);
+        foreach (var option in (Option[])[dataroot, phase, direction, resultsDir, numTest, maxDatasetSize, eval, aspectRatio, .. sizing, .. loading, .. initialisation]) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
             var device = reference.Check(result, output);
@@ -45,6 +48,7 @@ internal static class TestCommand
             if (result.GetValue(numTest) < 1 || result.GetValue(maxDatasetSize) < 1) throw new UserInputException("--num_test and --max_dataset_size must be at least 1");
             ReferenceArguments.NoticeIgnored(result, output, sizing, "test translates each image whole, at its own size");
             ReferenceArguments.NoticeIgnored(result, output, loading, "test translates one image at a time, in order, unflipped, as the reference's test.py does");
+            ReferenceArguments.NoticeIgnored(result, output, initialisation, "test loads the run's weights");
             var (record, runner) = run.OpenGenerator(result, result.GetValue(eval) ? Contracts.NormalizationAtTest.Running : null, device);
             using var _ = runner;
             network.Check(result, record);

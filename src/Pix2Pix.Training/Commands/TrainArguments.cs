@@ -8,7 +8,7 @@ internal sealed class TrainArguments
 {
     private static readonly TrainOptions Defaults = new() { Name = "" };
 
-    private readonly Option<string> ganMode = new("--gan_mode") { Description = "vanilla (BCE with logits) | lsgan (MSE) | none (the L1-only ablation)", DefaultValueFactory = _ => "vanilla" };
+    private readonly Option<string> ganMode = new("--gan_mode") { Description = "vanilla (BCE with logits) | lsgan (MSE) | wgangp (Wasserstein, without a gradient penalty, as the reference's pix2pix) | none (the L1-only ablation)", DefaultValueFactory = _ => "vanilla" };
     private readonly Option<double> lambdaL1 = new("--lambda_L1") { Description = "weight of the L1 term", DefaultValueFactory = _ => Defaults.LambdaL1 };
     private readonly Option<double> lr = new("--lr") { Description = "initial Adam learning rate", DefaultValueFactory = _ => Defaults.Lr };
     private readonly Option<double> beta1 = new("--beta1") { Description = "Adam beta1", DefaultValueFactory = _ => Defaults.Beta1 };
@@ -33,7 +33,7 @@ internal sealed class TrainArguments
 
     public TrainArguments(Command command)
     {
-        ganMode.AcceptOnlyFromAmong("vanilla", "lsgan", "none");
+        ganMode.AcceptOnlyFromAmong("vanilla", "lsgan", "wgangp", "none");
         precision.AcceptOnlyFromAmong("bfloat16", "float32");
         lrPolicy.AcceptOnlyFromAmong(Names<LearningRatePolicy>());
         initType.AcceptOnlyFromAmong(Names<InitType>());
@@ -49,7 +49,7 @@ internal sealed class TrainArguments
         {
             Name = name,
             CheckpointsDir = checkpointsDir,
-            GanMode = result.GetValue(ganMode) switch { "lsgan" => GanMode.Lsgan, "none" => GanMode.None, _ => GanMode.Vanilla },
+            GanMode = result.GetValue(ganMode) switch { "lsgan" => GanMode.Lsgan, "wgangp" => GanMode.Wgangp, "none" => GanMode.None, _ => GanMode.Vanilla },
             LambdaL1 = result.GetValue(lambdaL1),
             Lr = result.GetValue(lr),
             Beta1 = result.GetValue(beta1),

@@ -21,10 +21,12 @@ internal static class TrainCommand
         var phase = new Option<string>("--phase") { Description = "which folder of DATAROOT to train on", DefaultValueFactory = _ => "train" };
         var poolSize = new Option<int>("--pool_size") { Description = "the reference's pool of generated images for D: 0, as pix2pix trains (D sees the newest fakes); above 0, D sees fakes drawn from a history of that many", DefaultValueFactory = _ => 0 };
         var noHtml = new Option<bool>("--no_html") { Description = "do not write web/index.html (the per-epoch samples page)" };
-        foreach (var option in new Option[] { phase, poolSize, noHtml }) command.Options.Add(option);
+        var saveByIter = new Option<bool>("--save_by_iter") { Description = "accepted and ignored: 'latest' is saved every --save_latest_freq images (no iteration checkpoints here)" };
+        foreach (var option in new Option[] { phase, poolSize, noHtml, saveByIter }) command.Options.Add(option);
         CommandAction.Set(command, error, result =>
         {
             var device = reference.Check(result, output);
+            ReferenceArguments.NoticeIgnored(result, output, [saveByIter], "no iteration checkpoints are kept here: 'latest' is saved every --save_latest_freq images, epochs every --save_epoch_freq");
             if (result.GetValue(poolSize) < 0) throw new UserInputException($"--pool_size {result.GetValue(poolSize)}: the pool holds 0 or more images");
             var trainOptions = train.Bind(result, run.Name(result), run.CheckpointsDir(result)) with { WebPage = !result.GetValue(noHtml), PoolSize = result.GetValue(poolSize) };
             var networkOptions = network.Bind(result);
@@ -58,12 +60,16 @@ internal static class TrainCommand
         return command;
     }
 
-    // A crop the networks cannot take, refused before anything is built (each image's side is checked against the
-    // generator's multiple as it is prepared).
+    // A crop the networks cannot take, refused before anything is built. Whatever --preprocess does, the run is tested and
+    // exported at its crop size, so the generator must take it; the discriminator must take it where training crops.
     private static void CheckCrop(Options.NetworkOptions network, Options.DataOptions data, Options.TrainOptions train)
     {
+        if (data.CropSize < network.MinimumSide || data.CropSize % network.SizeMultiple != 0)
+        {
+            throw new UserInputException($"--crop_size {data.CropSize}: {network.NetG} takes sides that are multiples of {network.SizeMultiple}, at least {network.MinimumSide} (the run is tested and exported at its crop size)");
+        }
+
         if (data.Preprocess is not (Options.Preprocess.ResizeAndCrop or Options.Preprocess.Crop or Options.Preprocess.ScaleWidthAndCrop)) return;
-        if (data.CropSize < network.MinimumSide) throw new UserInputException($"--crop_size {data.CropSize}: {network.NetG} takes sides of {network.MinimumSide} or more");
         if (train.GanMode != Options.GanMode.None && data.CropSize < network.DiscriminatorMinimumSide)
         {
             throw new UserInputException($"--crop_size {data.CropSize} is smaller than the {network.NetD} discriminator's smallest input, {network.DiscriminatorMinimumSide}");

@@ -1,7 +1,7 @@
 namespace Pix2Pix.Training.Options;
 
 /// <summary>The adversarial loss; <see cref="None"/> is the paper's L1-only ablation (no GAN term, D unused).</summary>
-public enum GanMode { Vanilla, Lsgan, None }
+public enum GanMode { Vanilla, Lsgan, Wgangp, None }
 
 /// <summary>What the convolutions of a training step compute in; the weights and the optimiser stay float32.</summary>
 public enum TrainingPrecision { Bfloat16, Float32 }

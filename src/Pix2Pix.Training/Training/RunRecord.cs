@@ -9,12 +9,30 @@ public sealed record RunRecord(NetworkOptions Network, DataOptions? Data, TrainO
 {
     public const string FileName = "train_options.json";
 
+    /// <summary>The pairs the training split held when the run last started (null in runs recorded before it was kept).</summary>
+    public int? Pairs { get; init; }
+
     internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
+
+    /// <summary>
+    /// The side test, translate, evaluate and export work at: the crop the run trained at. A run recorded with one its
+    /// generator cannot take (trained before train checked it) is refused in one line, not inside the network.
+    /// </summary>
+    public int WorkingSize()
+    {
+        var size = Data?.CropSize ?? Network.SizeMultiple;
+        if (size < Network.MinimumSide || size % Network.SizeMultiple != 0)
+        {
+            throw new UserInputException($"the run's --crop_size {size}, at which it is tested and exported, is not a side {Network.NetG} takes (a multiple of {Network.SizeMultiple}, at least {Network.MinimumSide})");
+        }
+
+        return size;
+    }
 
     public static string PathIn(string runDirectory) => System.IO.Path.Combine(runDirectory, FileName);
 

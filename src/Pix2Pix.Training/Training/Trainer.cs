@@ -26,7 +26,6 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
     {
         network.Validate();
         var store = new CheckpointStore(train.RunDirectory);
-        var record = new RunRecord(network, data, train, Path.GetFileName(Path.GetFullPath(data.Dataroot).TrimEnd(Path.DirectorySeparatorChar)));
         var saved = train.ContinueTrain ? CheckSameArchitecture(store) : null;
         if (!train.ContinueTrain && (store.Has(CheckpointStore.Latest) || store.HasAnyGenerator))
         {
@@ -34,6 +33,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         }
 
         var dataset = new AlignedPairDataset(data, network);
+        var record = new RunRecord(network, data, train, Path.GetFileName(Path.GetFullPath(data.Dataroot).TrimEnd(Path.DirectorySeparatorChar))) { Pairs = dataset.Count };
         var batches = new PairBatches(dataset, train.BatchSize, train.Seed, data.SerialBatches, network, device);
         // A resumed run keeps the first epoch it was started with, and so its learning-rate schedule.
         var schedule = saved?.Train is { } started ? train with { EpochCount = started.EpochCount } : train;
@@ -45,7 +45,7 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         if (train.ContinueTrain)
         {
             state = store.Restore(train.ContinueFrom, model);
-            if (state.BatchesIntoEpoch > 0 && saved is not null && DataOrderChange(saved) is { } change)
+            if (state.BatchesIntoEpoch > 0 && saved is not null && DataOrderChange(saved, dataset.Count) is { } change)
             {
                 throw new UserInputException($"cannot continue {store.RunDirectory} inside epoch {state.Epoch + 1}: {change.Option} was {change.Saved} when it was "
                     + $"saved, {change.Given} now, and its steps there took the data in the saved order; resume with the saved value, or change it at an epoch's end");
@@ -91,7 +91,8 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         {
             model.LearningRate = schedule.LearningRateAt(epoch);
             var batchIndex = epoch == state.Epoch + 1 ? state.BatchesIntoEpoch : 0;
-            foreach (var batch in batches.Epoch(epoch, skip: batchIndex))
+            using var loading = batches.Epoch(epoch, skip: batchIndex).GetEnumerator();
+            while (NextBatch(loading, epoch, batchIndex) is { } batch)
             {
                 using (batch)
                 {
@@ -140,6 +141,21 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         }
 
         return new TrainingOutcome(state.Epoch + 1, lastEpoch, stepsThisRun, progress.ImagesPerSecond, false, losses);
+
+        // The next batch; an image that cannot be read or prepared (found only when its turn comes) first saves the steps
+        // taken since the last save, so fixing the file and resuming loses nothing.
+        PairBatch? NextBatch(IEnumerator<PairBatch> loading, int epoch, int batchIndex)
+        {
+            try
+            {
+                return loading.MoveNext() ? loading.Current : null;
+            }
+            catch (UserInputException e) when (stepsThisRun > 0)
+            {
+                SaveLatest(Reached(epoch - 1, batchIndex));
+                throw new UserInputException($"{e.Message} (step {step + 1}, {batchIndex} into epoch {epoch}; saved '{CheckpointStore.Latest}' before it: fix or replace the file and resume with --continue_train)", e);
+            }
+        }
     }
 
     /// <summary>The reference's save_latest_freq: 'latest' each time the images seen pass a multiple of it.</summary>
@@ -169,11 +185,12 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
 
     // The first option that orders or draws an epoch's data differently from the saved run's, or null: inside an epoch,
     // the batches a resumed run skips must be the ones the saved run took.
-    private (string Option, object? Saved, object? Given)? DataOrderChange(RunRecord saved)
+    private (string Option, object? Saved, object? Given)? DataOrderChange(RunRecord saved, int pairs)
     {
         if (saved.Train is not { } before || saved.Data is not { } was) return null;
         (string Option, object? Saved, object? Given)[] orders =
         [
+            ("the split's number of pairs", saved.Pairs ?? pairs, pairs),
             ("--batch_size", before.BatchSize, train.BatchSize),
             ("--seed", before.Seed, train.Seed),
             ("--dataroot", Path.GetFullPath(was.Dataroot), Path.GetFullPath(data.Dataroot)),
