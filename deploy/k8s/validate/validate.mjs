@@ -219,6 +219,28 @@ function apiProblems(deployment, objects, facts) {
         if (!listens.includes(target)) problems.push(`Service ${service.metadata.name} port ${port.port} targets ${port.targetPort ?? port.port}, not a port the service listens on (${listens.join(", ")})`);
       }
     }
+
+    // A NetworkPolicy over the pods must let clients in to the service's port and the pods out to the OTLP collector.
+    const otlp = setting(container, objects, "OTEL_EXPORTER_OTLP_ENDPOINT");
+    for (const policy of objects.filter((o) => o.kind === "NetworkPolicy" && matches(o.spec?.podSelector?.matchLabels, labels))) {
+      const types = policy.spec.policyTypes ?? ["Ingress"];
+      const portAllows = (rule, wanted) => !rule.ports || rule.ports.some((p) => p.port === undefined || wanted(p.port));
+      if (types.includes("Ingress") && !(policy.spec.ingress ?? []).some((rule) => portAllows(rule, (p) => listens.includes(resolve(p))))) {
+        problems.push(`NetworkPolicy ${policy.metadata.name} lets no traffic in to the service's port (${listens.join(", ")})`);
+      }
+      if (types.includes("Egress") && otlp) {
+        const url = new URL(otlp.value);
+        const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+        const namespace = url.hostname.match(/^[^.]+\.([^.]+)\.svc(\.|$)/)?.[1];
+        const empty = (selector) => !selector || Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0;
+        const reaches = (peer) => peer.ipBlock
+          || (peer.namespaceSelector && empty(peer.podSelector)
+            && (empty(peer.namespaceSelector) || peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"] === namespace));
+        if (!(policy.spec.egress ?? []).some((rule) => portAllows(rule, (p) => p === port) && (!rule.to || rule.to.some(reaches)))) {
+          problems.push(`NetworkPolicy ${policy.metadata.name} lets no traffic out to the OTLP collector ${url.host} (OTEL_EXPORTER_OTLP_ENDPOINT in ${otlp.from})`);
+        }
+      }
+    }
   }
   return problems;
 }
