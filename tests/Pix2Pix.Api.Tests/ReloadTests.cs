@@ -153,14 +153,19 @@ public class ReloadTests(ITestOutputHelper output)
 
         File.CreateSymbolicLink(Path.Combine(folder.Path, "loop.onnx"), "loop.onnx");   // a link to itself
         File.CreateSymbolicLink(Path.Combine(folder.Path, "dangling.onnx"), Path.Combine(folder.Path, "gone", "model.onnx"));
-        await SettleAsync(watcher);
+        // A named pipe would block a read until something wrote to it, and with it every later poll; an empty file is no model.
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(folder.Path, "pipe.onnx"))) await mkfifo.WaitForExitAsync();
+        await File.WriteAllBytesAsync(Path.Combine(folder.Path, "empty.onnx"), []);
+        await SettleAsync(watcher).WaitAsync(TimeSpan.FromSeconds(30));
 
-        foreach (var name in new[] { "loop", "dangling" })
+        foreach (var name in new[] { "loop", "dangling", "pipe", "empty" })
         {
             using var model = JsonDocument.Parse(await client.GetStringAsync($"/models/{name}"));
             Assert.Equal("failed", model.RootElement.GetProperty("state").GetString());
             Assert.Contains($"{name}.onnx could not be read: ", model.RootElement.GetProperty("error").GetString());
         }
+
+        Assert.Contains("it is empty, or not a regular file", await client.GetStringAsync("/models/pipe"));
 
         Assert.DoesNotContain(folder.Path, await client.GetStringAsync("/models/dangling"));   // the server's paths stay in its log
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
@@ -169,8 +174,7 @@ public class ReloadTests(ITestOutputHelper output)
         Assert.Equal(GeneratorModel.VersionOf(VersionB), await VersionAsync(client, "tiny"));
 
         // Removed, they are no longer listed (they were never loaded, and used to stay "failed" until a restart).
-        File.Delete(Path.Combine(folder.Path, "loop.onnx"));
-        File.Delete(Path.Combine(folder.Path, "dangling.onnx"));
+        foreach (var name in new[] { "loop", "dangling", "pipe", "empty" }) File.Delete(Path.Combine(folder.Path, name + ".onnx"));
         await SettleAsync(watcher);
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), ((await client.GetAsync("/models/loop")).StatusCode, (await client.GetAsync("/models/dangling")).StatusCode));
         Assert.Equal(GeneratorModel.VersionOf(VersionB), await VersionAsync(client, "tiny"));

@@ -165,6 +165,9 @@ public sealed class ModelsFolderWatcher(
         try
         {
             var stamp = expected ?? FileStamp.Of(file);
+            // Not opened when empty: no model is, and a named pipe, a device or a socket (which show no length) would
+            // block the read, and with it every later poll, until something wrote to it.
+            if (stamp.Length == 0) throw new IOException("it is empty, or not a regular file");
             var onnx = await File.ReadAllBytesAsync(file.FullName, stopping);
             file.Refresh();
             if (!file.Exists || FileStamp.Of(file) != stamp) return null;   // written to while read: taken when it settles

@@ -24,9 +24,10 @@ internal static class TestCommand
         var aspectRatio = new Option<double>("--aspect_ratio") { Description = "save images this much wider (above 1) or taller (below 1)", DefaultValueFactory = _ => 1.0 };
         var maxDatasetSize = new Option<int>("--max_dataset_size") { Description = "translate at most this many images (as --num_test)", DefaultValueFactory = _ => int.MaxValue };
         var network = new TrainedNetworkArguments(command);
-        // The reference resizes and crops test images as in training; here every image is translated whole, at its own size.
+        // The reference resizes and crops test images as in training; here every image is translated whole, as the service
+        // does: fitted into the run's crop size with its aspect kept, translated there, and scaled back to its own size.
         var sizing = new Option[] { new Option<int>("--load_size"), new Option<int>("--crop_size"), new Option<string>("--preprocess") };
-        foreach (var option in sizing) option.Description = "accepted and ignored: each image is translated whole, at its own size";
+        foreach (var option in sizing) option.Description = "accepted and ignored: each image is translated whole, fitted into the run's crop size (aspect kept) and scaled back to its own size";
         // The reference's test.py sets these itself: one image at a time, in order, unflipped; as here.
         var loading = new Option[] { new Option<int>("--batch_size"), new Option<bool>("--serial_batches"), new Option<bool>("--no_flip") };
         foreach (var option in loading) option.Description = "accepted and ignored: test translates one image at a time, in order, unflipped (as the reference's test.py)";
@@ -46,7 +47,7 @@ internal static class TestCommand
 
             if (!(result.GetValue(aspectRatio) > 0)) throw new UserInputException("--aspect_ratio must be positive");
             if (result.GetValue(numTest) < 1 || result.GetValue(maxDatasetSize) < 1) throw new UserInputException("--num_test and --max_dataset_size must be at least 1");
-            ReferenceArguments.NoticeIgnored(result, output, sizing, "test translates each image whole, at its own size");
+            ReferenceArguments.NoticeIgnored(result, output, sizing, "test translates each image whole, fitted into the run's crop size with its aspect kept, and gives it back at its own size");
             ReferenceArguments.NoticeIgnored(result, output, loading, "test translates one image at a time, in order, unflipped, as the reference's test.py does");
             ReferenceArguments.NoticeIgnored(result, output, initialisation, "test loads the run's weights");
             var (record, runner) = run.OpenGenerator(result, result.GetValue(eval) ? Contracts.NormalizationAtTest.Running : null, device);
