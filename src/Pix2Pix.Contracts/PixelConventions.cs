@@ -57,6 +57,22 @@ public static class PixelConventions
         return Image.LoadPixelData<Rgb24>(pixels, width, height);
     }
 
+    /// <summary>
+    /// Whether any pixel of <paramref name="rgba"/> (4 bytes a pixel, alpha last) is less than opaque: only then does a
+    /// picture need compositing on white (a browser canvas, for one, sends RGBA with every pixel opaque).
+    /// </summary>
+    public static bool HasTransparency(ReadOnlySpan<byte> rgba)
+    {
+        // Alpha is the high byte of each pixel read as a little-endian word, checked a vector at a time.
+        if (BitConverter.IsLittleEndian) return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(rgba).ContainsAnyExceptInRange(0xFF000000u, 0xFFFFFFFFu);
+        for (var i = 3; i < rgba.Length; i += 4)
+        {
+            if (rgba[i] != 0xFF) return true;
+        }
+
+        return false;
+    }
+
     /// <summary>A level in [0, 255], a pixel's or a resampled one that need not be whole, as a value in [-1, 1].</summary>
     public static float ToValue(float level) => level / 127.5f - 1f;
 

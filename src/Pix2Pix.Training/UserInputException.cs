@@ -1,4 +1,7 @@
 namespace Pix2Pix.Training;
 
 /// <summary>A problem the user can fix (an option, a path, a file); the CLI prints its message and exits non-zero.</summary>
-public sealed class UserInputException(string message, Exception? inner = null) : Exception(message, inner);
+public class UserInputException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>An image file that cannot be read (damaged, truncated, not an image): the file, not the options, needs fixing.</summary>
+public sealed class UnreadableImageException(string message, Exception inner) : UserInputException(message, inner);

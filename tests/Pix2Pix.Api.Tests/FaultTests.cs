@@ -72,10 +72,11 @@ public class FaultTests
     [Theory]
     [InlineData("Server:RequestTimeoutSeconds", "2147483647", "no timeout above 4,294,967 s")]          // every request a 500 (CancelAfter throws)
     [InlineData("Shutdown:GracePeriodSeconds", "-1", "Shutdown:GracePeriodSeconds must be 0 to 4,294,967")] // a crash on SIGTERM, no drain
-    [InlineData("Inference:ReloadPollSeconds", "0.0001", "Inference:ReloadPollSeconds must be 0 (no reloading) or 0.01 to 4,294,967")]
+    [InlineData("Inference:ReloadPollSeconds", "0.0001", "Inference:ReloadPollSeconds must be 0 or less (no reloading) or 0.01 to 4,294,967")]
     [InlineData("Uploads:MaxSide", "30000", "Uploads:MaxSide must be 1 to 16384")]                       // the decoder's pool size overflowed
     [InlineData("Uploads:MaxDecodeBufferMegabytes", "32", "Uploads:MaxDecodeBufferMegabytes must be at least 48")] // a valid 4096² PNG was a 500
-    [InlineData("Uploads:UploadBufferMegabytes", "10", "Uploads:UploadBufferMegabytes must be at least 11")]
+    [InlineData("Uploads:UploadBufferMegabytes", "20", "Uploads:UploadBufferMegabytes must be at least 21")]
+    [InlineData("Inference:ReloadPollSeconds", "NaN", "Inference:ReloadPollSeconds must be 0 or less")]
     public void Settings_that_would_fail_requests_or_the_shutdown_later_stop_the_service_at_start_naming_them(string key, string value, string expected)
     {
         using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { [key] = value });

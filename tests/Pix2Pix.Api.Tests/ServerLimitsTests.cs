@@ -68,20 +68,21 @@ public class ServerLimitsTests
     [Fact]
     public async Task Uploads_that_send_much_and_then_stall_hold_no_more_than_the_upload_buffers_and_others_get_503_until_they_go()
     {
-        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Uploads__MaxBodyBytes"] = "1000000", ["Uploads__UploadBufferMegabytes"] = "1" });
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Uploads__MaxBodyBytes"] = "1000000", ["Uploads__UploadBufferMegabytes"] = "2" });
         var socket = await ConnectAsync(service);
         var stream = socket.GetStream();
         await Send(stream, "POST /translate HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 1000000\r\n\r\n");
         await stream.WriteAsync(new byte[990_000]);
 
-        // The stalled upload holds 1,000,000 bytes of the 1 MiB (its chunks are drawn as its data arrives): 60,000 more do not fit.
-        var refused = await Eventually(() => service.Client.PostAsync("/translate", TranslateTests.Raw(new byte[60_000])), r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+        // The stalled upload holds 1,000,000 bytes of the 2 MiB (its chunks are drawn as its data arrives): another of
+        // 1,000,000 fits in chunks, not in its copy into one array as well.
+        var refused = await Eventually(() => service.Client.PostAsync("/translate", TranslateTests.Raw(new byte[1_000_000])), r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
         await TranslateTests.AssertProblem(refused, HttpStatusCode.ServiceUnavailable, "upload buffers");
         Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
 
         // Its client goes: the bytes are given back, and the same upload is read (and refused as no PNG).
         socket.Dispose();
-        var read = await Eventually(() => service.Client.PostAsync("/translate", TranslateTests.Raw(new byte[60_000])), r => r.StatusCode != HttpStatusCode.ServiceUnavailable);
+        var read = await Eventually(() => service.Client.PostAsync("/translate", TranslateTests.Raw(new byte[1_000_000])), r => r.StatusCode != HttpStatusCode.ServiceUnavailable);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, read.StatusCode);
     }
 

@@ -10,6 +10,22 @@ public class CheckpointTests
     private static readonly NetworkOptions Small = new() { NetG = "unet_128", Ngf = 8, Ndf = 8 };
 
     [Fact]
+    public void Files_and_folders_are_synced_to_the_disk_and_a_folder_that_cannot_be_is_named()
+    {
+        using var temp = new TempFolder();
+        var file = temp["run/state.json"];
+        Directory.CreateDirectory(temp["run"]);
+
+        AtomicFile.WriteAllText(file, "{}");   // written aside, synced, renamed, and the rename synced
+
+        Assert.Equal("{}", File.ReadAllText(file));
+        Assert.Empty(Directory.GetFiles(temp["run"], "*" + AtomicFile.TemporarySuffix));
+        var missing = Assert.Throws<IOException>(() => DurableFile.SyncDirectory(temp["nowhere"]));
+        Assert.Contains("nowhere", missing.Message);
+        Assert.Contains("errno 2", missing.Message);   // ENOENT, from the C library's open
+    }
+
+    [Fact]
     public void A_save_killed_before_the_new_state_was_staged_leaves_the_previous_checkpoint_whole()
     {
         using var temp = new TempFolder();

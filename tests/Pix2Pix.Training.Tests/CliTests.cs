@@ -342,7 +342,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--beta1", "-0.5"), "--beta1 -0.5");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--lr", "NaN"), "--lr must be a positive number");
         // A discriminator's size given as 0 or less is refused, not replaced by the default.
-        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--netD", "n_layers", "--n_layers_D", "0"), "--n_layers_D must be at least 1");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--netD", "n_layers", "--n_layers_D", "0"), "--n_layers_D must be 1 to 20");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--ndf", "0"), "--ngf and --ndf must be positive");
         // Crops the networks cannot take: LibTorch's own errors otherwise, from inside the first step.
         AssertUserError(Cli.Run("summary", "--netG", "resnet_6blocks", "--crop_size", "16"), "--crop_size 16 is smaller than the basic discriminator's smallest input, 24");

@@ -220,24 +220,37 @@ function apiProblems(deployment, objects, facts) {
       }
     }
 
-    // A NetworkPolicy over the pods must let clients in to the service's port and the pods out to the OTLP collector.
+    // The NetworkPolicies over the pods (Kubernetes allows what any of them allows) must let clients in to the
+    // service's port and the pods out to the OTLP collector.
+    const policies = objects.filter((o) => o.kind === "NetworkPolicy" && matches(o.spec?.podSelector?.matchLabels, labels)
+      && (o.spec.podSelector.matchExpressions ?? []).length === 0);
+    const typesOf = (p) => p.spec.policyTypes ?? (p.spec.egress ? ["Ingress", "Egress"] : ["Ingress"]);
+    const portAllows = (rule, wanted) => !rule.ports || rule.ports.some((p) => p.port === undefined || wanted(p.port));
+    const names = (list) => list.map((p) => p.metadata.name).join(", ");
+    const ingress = policies.filter((p) => typesOf(p).includes("Ingress"));
+    if (ingress.length > 0 && !ingress.some((p) => (p.spec.ingress ?? []).some((rule) => portAllows(rule, (port) => listens.includes(resolve(port)))))) {
+      problems.push(`NetworkPolicy ${names(ingress)} lets no traffic in to the service's port (${listens.join(", ")})`);
+    }
     const otlp = setting(container, objects, "OTEL_EXPORTER_OTLP_ENDPOINT");
-    for (const policy of objects.filter((o) => o.kind === "NetworkPolicy" && matches(o.spec?.podSelector?.matchLabels, labels))) {
-      const types = policy.spec.policyTypes ?? ["Ingress"];
-      const portAllows = (rule, wanted) => !rule.ports || rule.ports.some((p) => p.port === undefined || wanted(p.port));
-      if (types.includes("Ingress") && !(policy.spec.ingress ?? []).some((rule) => portAllows(rule, (p) => listens.includes(resolve(p))))) {
-        problems.push(`NetworkPolicy ${policy.metadata.name} lets no traffic in to the service's port (${listens.join(", ")})`);
+    const egress = policies.filter((p) => typesOf(p).includes("Egress"));
+    if (egress.length > 0 && otlp && otlp.value.trim() !== "") {
+      let url = null;
+      try {
+        url = new URL(otlp.value);
+      } catch {
+        problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT ${otlp.value} (${otlp.from}) is not a URL`);
       }
-      if (types.includes("Egress") && otlp) {
-        const url = new URL(otlp.value);
+      if (url) {
         const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-        const namespace = url.hostname.match(/^[^.]+\.([^.]+)\.svc(\.|$)/)?.[1];
-        const empty = (selector) => !selector || Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0;
-        const reaches = (peer) => peer.ipBlock
-          || (peer.namespaceSelector && empty(peer.podSelector)
-            && (empty(peer.namespaceSelector) || peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"] === namespace));
-        if (!(policy.spec.egress ?? []).some((rule) => portAllows(rule, (p) => p === port) && (!rule.to || rule.to.some(reaches)))) {
-          problems.push(`NetworkPolicy ${policy.metadata.name} lets no traffic out to the OTLP collector ${url.host} (OTEL_EXPORTER_OTLP_ENDPOINT in ${otlp.from})`);
+        const namespace = url.hostname.match(/^[^.]+\.([^.]+)\.svc(\.|$)/)?.[1] ?? deployment.metadata?.namespace;
+        const everyNamespace = (selector) => Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0;
+        // A peer that can be the collector: an address block, or pods in its namespace (the collector's own labels
+        // are not known here, so any pod selector is taken to match them).
+        const reaches = (peer, policy) => peer.ipBlock
+          || (peer.namespaceSelector ? everyNamespace(peer.namespaceSelector) || peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"] === namespace
+            : peer.podSelector !== undefined && (policy.metadata?.namespace ?? deployment.metadata?.namespace) === namespace);
+        if (!egress.some((p) => (p.spec.egress ?? []).some((rule) => portAllows(rule, (q) => q === port) && (!rule.to || rule.to.some((peer) => reaches(peer, p)))))) {
+          problems.push(`NetworkPolicy ${names(egress)} lets no traffic out to the OTLP collector ${url.host} (OTEL_EXPORTER_OTLP_ENDPOINT in ${otlp.from})`);
         }
       }
     }

@@ -107,7 +107,7 @@ public sealed class PngCodec : IDisposable
             if (result != SKCodecResult.Success) throw UploadRejected.Malformed($"The PNG could not be decoded ({Describe(result)}).");
             Check();
             using var decoded = Image.WrapMemory<Rgba32>(configuration, bytes.AsMemory(0, info.BytesSize), info.Width, info.Height);
-            if (!HasTransparency(bytes.AsSpan(0, info.BytesSize))) return decoded.CloneAs<Rgb24>(configuration);
+            if (!Contracts.PixelConventions.HasTransparency(bytes.AsSpan(0, info.BytesSize))) return decoded.CloneAs<Rgb24>(configuration);
             var opaque = new Image<Rgb24>(configuration, decoded.Width, decoded.Height, new Rgb24(255, 255, 255));
             opaque.Mutate(c => c.DrawImage(decoded, 1f));
             return opaque;
@@ -117,20 +117,6 @@ public sealed class PngCodec : IDisposable
             pinned.Free();
             pixels.Return(bytes);
         }
-    }
-
-    // Whether any pixel is less than opaque (a browser canvas sends RGBA even when every pixel is opaque): only then is the
-    // image composited on white, which costs more than the decode itself.
-    private static bool HasTransparency(ReadOnlySpan<byte> rgba)
-    {
-        // Alpha is every fourth byte: the high byte of each pixel read as a little-endian word, checked a vector at a time.
-        if (BitConverter.IsLittleEndian) return MemoryMarshal.Cast<byte, uint>(rgba).ContainsAnyExceptInRange(0xFF000000u, 0xFFFFFFFFu);
-        for (var i = 3; i < rgba.Length; i += 4)
-        {
-            if (rgba[i] != 0xFF) return true;
-        }
-
-        return false;
     }
 
     private static string Describe(SKCodecResult result) => result switch

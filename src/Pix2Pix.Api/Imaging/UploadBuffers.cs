@@ -4,8 +4,8 @@ using Pix2Pix.Api.Inference;
 namespace Pix2Pix.Api.Imaging;
 
 /// <summary>
-/// The bytes all uploads together may hold while they are received and until their answer is sent
-/// (Uploads:UploadBufferMegabytes). An upload draws from it chunk by chunk as its data arrives, so memory follows what
+/// The bytes all uploads together may hold while they are received and translated (Uploads:UploadBufferMegabytes). An
+/// upload draws from it chunk by chunk as its data arrives, and for the copy into one array, so memory follows what
 /// clients have sent, and clients that send much and then stall can hold no more than this between them; while it is
 /// spent, a new chunk is refused at once with 503 (the pixel budget covers decoding).
 /// </summary>

@@ -29,7 +29,7 @@ public sealed record UploadOptions
     /// </summary>
     public int MaxDecodeBufferMegabytes { get; init; } = 256;
 
-    /// <summary>The bytes all uploads together may hold while they are received and answered; more than MaxBodyBytes.</summary>
+    /// <summary>The bytes all uploads together may hold while they are received and translated; more than twice MaxBodyBytes.</summary>
     public int UploadBufferMegabytes { get; init; } = 256;
 
     /// <summary>The largest side <see cref="MaxSide"/> may be: a decoded 16,384² RGBA frame is 1 GiB, still within an array.</summary>
@@ -47,7 +47,7 @@ public sealed record UploadOptions
         if (PixelBudgetWaitMilliseconds < 0) yield return "Uploads:PixelBudgetWaitMilliseconds must be 0 or more";
         var rgb = (double)Math.Clamp(MaxSide, 1, LargestSide) * Math.Clamp(MaxSide, 1, LargestSide) * 3;
         if (MaxDecodeBufferMegabytes < rgb / MiB) yield return $"Uploads:MaxDecodeBufferMegabytes must be at least {Math.Ceiling(rgb / MiB)} (an image of Uploads:MaxSide {MaxSide}, 3 bytes a pixel)";
-        // One body of MaxBodyBytes, and the byte past it that shows a body of unknown length is over the limit.
-        if (UploadBufferMegabytes * MiB <= MaxBodyBytes) yield return $"Uploads:UploadBufferMegabytes must be at least {Math.Floor(MaxBodyBytes / MiB) + 1} (more than one upload of Uploads:MaxBodyBytes)";
+        // One body of MaxBodyBytes in chunks and in its copy, and the byte past it that shows a body of unknown length is over.
+        if (UploadBufferMegabytes * MiB <= 2.0 * MaxBodyBytes) yield return $"Uploads:UploadBufferMegabytes must be at least {Math.Floor(2 * MaxBodyBytes / MiB) + 1} (more than twice Uploads:MaxBodyBytes: an upload is held in chunks while it is copied into one array)";
     }
 }

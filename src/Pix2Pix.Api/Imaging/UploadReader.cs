@@ -87,8 +87,8 @@ public static class UploadReader
     /// Reads the body, never more than <paramref name="limit"/>. Memory follows what has arrived, not what was declared: the
     /// data goes into chunks of at most <see cref="ChunkBytes"/>, each drawn from <paramref name="account"/> just before it
     /// is filled and no larger than what the body may still bring (its declared length, else one byte past the limit, to
-    /// see that it is over), then into one array of the body's exact size. A body that fits one chunk of its declared
-    /// length (a sketch) is returned as it is, without a copy.
+    /// see that it is over), then into one array of the body's exact size, drawn too (both are held while it is copied).
+    /// A body that fits one chunk of its declared length (a sketch) is returned as it is, without a copy.
     /// </summary>
     private static async Task<byte[]> ReadLimited(Stream body, long? declared, long limit, UploadBuffers.Account account, CancellationToken cancellation)
     {
@@ -119,6 +119,7 @@ public static class UploadReader
 
         if (total > limit) throw UploadRejected.TooLarge(limit);
         if (chunks.Count == 1 && filled == chunks[0].Length) return chunks[0];
+        account.Draw((int)total);   // the chunks are still held while they are copied
         var bytes = GC.AllocateUninitializedArray<byte>((int)total);
         var at = 0;
         foreach (var chunk in chunks)

@@ -39,12 +39,19 @@ public static class ImageFiles
         try
         {
             if (InterlacedPng(path)) return LoadWithLibpng(path);
-            using var rgba = Image.Load<Rgba32>(path);
-            return OnWhite(rgba);
+            var image = Image.Load(path);
+            if (image is Image<Rgb24> rgb) return rgb;   // most datasets' files: as decoded, no copy
+            using (image)
+            {
+                // Decoded without an alpha channel (greys, 16-bit colour): converted; anything else is checked for transparency.
+                if (image is Image<L8> or Image<L16> or Image<Rgb48> or Image<Bgr24>) return image.CloneAs<Rgb24>();
+                using var rgba = image.CloneAs<Rgba32>();
+                return OnWhite(rgba);
+            }
         }
         catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
         {
-            throw new UserInputException($"cannot read image {path}: {e.Message}", e);
+            throw new UnreadableImageException($"cannot read image {path}: {e.Message}", e);
         }
     }
 
@@ -82,7 +89,7 @@ public static class ImageFiles
         {
             for (var y = 0; y < rows.Height && opaque; y++)
             {
-                foreach (var pixel in rows.GetRowSpan(y)) opaque &= pixel.A == byte.MaxValue;
+                opaque = !Contracts.PixelConventions.HasTransparency(System.Runtime.InteropServices.MemoryMarshal.AsBytes(rows.GetRowSpan(y)));
             }
         });
         if (opaque) return rgba.CloneAs<Rgb24>();

@@ -14,10 +14,6 @@ internal static class NormLayer
         _ => nn.Identity(),
     };
 
-    /// <summary>
-    /// The reference's use_bias: only before instance norm (which has no beta of its own). Before batch norm its beta plays
-    /// that role; with no normalisation the reference's networks have no bias either (its get_norm_layer gives a plain
-    /// function there, which its check for InstanceNorm2d does not match), and its checkpoints hold none to import.
-    /// </summary>
-    public static bool ConvolutionsUseBias(NormKind norm) => norm == NormKind.Instance;
+    /// <summary>Convolutions before a batch norm need no bias (its beta plays that role).</summary>
+    public static bool ConvolutionsUseBias(NormKind norm) => norm != NormKind.Batch;
 }

@@ -46,27 +46,20 @@ public sealed record NetworkOptions
 
     /// <summary>
     /// The smallest side the discriminator scores at least one patch of (24 for the basic PatchGAN, 1 for pixel): its
-    /// 4×4 convolutions with padding 1 take a side s to (s − 2) / stride + 1, stride 2 but for the last two.
+    /// 4×4 convolutions with padding 1 take a side s to (s − 2) / stride + 1, so the last two (stride 1) need 3 to give
+    /// one score and each of the n before them (stride 2) doubles that: 3 · 2ⁿ.
     /// </summary>
-    public int DiscriminatorMinimumSide
-    {
-        get
-        {
-            if (NetD == "pixel") return 1;
-            var layers = NetD == "basic" ? 3 : NLayersD;
-            var strides = Enumerable.Repeat(2, layers).Append(1).Append(1).ToArray();
-            var side = 2;
-            while (!strides.Aggregate((int?)side, (s, stride) => s >= 2 ? (s - 2) / stride + 1 : null).HasValue) side++;
-            return side;
-        }
-    }
+    public int DiscriminatorMinimumSide => NetD == "pixel" ? 1 : 3 << (NetD == "basic" ? 3 : Math.Clamp(NLayersD, 1, MaxLayersD));
+
+    /// <summary>The most layers an n_layers discriminator may have: its smallest input is then 3 · 2²⁰ pixels across.</summary>
+    public const int MaxLayersD = 20;
 
     public void Validate()
     {
         _ = Downsamplings;
         if (!Discriminators.Contains(NetD)) throw new UserInputException($"unknown --netD '{NetD}' (expected {string.Join(", ", Discriminators)})");
         if (Ngf < 1 || Ndf < 1) throw new UserInputException("--ngf and --ndf must be positive");
-        if (NLayersD < 1) throw new UserInputException("--n_layers_D must be at least 1");
+        if (NLayersD is < 1 or > MaxLayersD) throw new UserInputException($"--n_layers_D must be 1 to {MaxLayersD}");
         if (InputNc is not (1 or 3) || OutputNc is not (1 or 3)) throw new UserInputException("--input_nc and --output_nc must be 1 or 3");
     }
 

@@ -1,6 +1,9 @@
 namespace Pix2Pix.Training.Training;
 
-/// <summary>Writes files so that an interruption leaves the previous version whole, never half a file.</summary>
+/// <summary>
+/// Writes files so that an interruption, a crash or a power cut included, leaves the previous version whole, never half
+/// a file: the new version is written beside it, put on the disk, then renamed over it, and the rename put on the disk.
+/// </summary>
 public static class AtomicFile
 {
     /// <summary>Beside the file, the new version while it is being written.</summary>
@@ -10,7 +13,9 @@ public static class AtomicFile
     {
         var temporary = path + TemporarySuffix;
         writeTo(temporary);
+        DurableFile.Sync(temporary);
         File.Move(temporary, path, overwrite: true);
+        DurableFile.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     public static void WriteAllText(string path, string text) => Write(path, t => File.WriteAllText(t, text));

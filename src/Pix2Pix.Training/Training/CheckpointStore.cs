@@ -33,9 +33,6 @@ public sealed class CheckpointStore(string runDirectory)
 
     public bool Has(string label) => File.Exists(FilePath(label, StatePart)) || File.Exists(StagedPath(label, StatePart));
 
-    /// <summary>Whether the folder holds any generator (a run's checkpoint, or one `import` wrote, which has no training state).</summary>
-    public bool HasAnyGenerator => Directory.Exists(runDirectory) && Directory.EnumerateFiles(runDirectory, "*_net_G.dat*").Any();
-
     public void Save(string label, Pix2PixModel model, TrainingState state)
     {
         Directory.CreateDirectory(runDirectory);
@@ -46,12 +43,18 @@ public sealed class CheckpointStore(string runDirectory)
         Stage(label, "optimizer_D.dat", p => model.OptimizerD.save_state_dict(p));
         using (var rng = get_rng_state()) Stage(label, "rng.dat", p => File.WriteAllBytes(p, rng.data<byte>().ToArray()));
         Stage(label, "pool.dat", p => WritePool(p, model.Pool));
-        // The commit point: the staged state appears whole (written aside, then renamed), after every other part.
+        // The commit point: the staged state appears whole (written aside, then renamed), after every other part is on the
+        // disk with its name.
+        DurableFile.SyncDirectory(runDirectory);
         AtomicFile.WriteAllText(StagedPath(label, StatePart), JsonSerializer.Serialize(state, RunRecord.Json));
         Settle(label);
     }
 
-    private void Stage(string label, string part, Action<string> write) => write(StagedPath(label, part));
+    private void Stage(string label, string part, Action<string> write)
+    {
+        write(StagedPath(label, part));
+        DurableFile.Sync(StagedPath(label, part));
+    }
 
     /// <summary>
     /// Brings <paramref name="label"/> to a whole version after an interrupted save: with the staged state present, the
@@ -71,6 +74,7 @@ public sealed class CheckpointStore(string runDirectory)
             }
 
             File.Move(state, FilePath(label, StatePart), overwrite: true);
+            DurableFile.SyncDirectory(runDirectory);
             return;
         }
 

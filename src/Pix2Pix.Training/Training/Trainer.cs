@@ -27,7 +27,9 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         network.Validate();
         var store = new CheckpointStore(train.RunDirectory);
         var saved = train.ContinueTrain ? CheckSameArchitecture(store) : null;
-        if (!train.ContinueTrain && (store.Has(CheckpointStore.Latest) || store.HasAnyGenerator))
+        // A run with a latest checkpoint, or a generator `import` wrote (a record without training options): never overwritten.
+        var imported = !train.ContinueTrain && File.Exists(RunRecord.PathIn(store.RunDirectory)) && RunRecord.Load(store.RunDirectory).Train is null;
+        if (!train.ContinueTrain && (store.Has(CheckpointStore.Latest) || imported))
         {
             throw new UserInputException($"{store.RunDirectory} already holds a run; resume it with --continue_train or choose another --name");
         }
@@ -142,15 +144,15 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
 
         return new TrainingOutcome(state.Epoch + 1, lastEpoch, stepsThisRun, progress.ImagesPerSecond, false, losses);
 
-        // The next batch; an image that cannot be read or prepared (found only when its turn comes) first saves the steps
-        // taken since the last save, so fixing the file and resuming loses nothing.
+        // The next batch; an image file that cannot be read (found only when its turn comes) first saves the steps taken
+        // since the last save, so fixing the file and resuming loses nothing.
         PairBatch? NextBatch(IEnumerator<PairBatch> loading, int epoch, int batchIndex)
         {
             try
             {
                 return loading.MoveNext() ? loading.Current : null;
             }
-            catch (UserInputException e) when (stepsThisRun > 0)
+            catch (UnreadableImageException e) when (stepsThisRun > 0)
             {
                 SaveLatest(Reached(epoch - 1, batchIndex));
                 throw new UserInputException($"{e.Message} (step {step + 1}, {batchIndex} into epoch {epoch}; saved '{CheckpointStore.Latest}' before it: fix or replace the file and resume with --continue_train)", e);
@@ -190,7 +192,6 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         if (saved.Train is not { } before || saved.Data is not { } was) return null;
         (string Option, object? Saved, object? Given)[] orders =
         [
-            ("the split's number of pairs", saved.Pairs ?? pairs, pairs),
             ("--batch_size", before.BatchSize, train.BatchSize),
             ("--seed", before.Seed, train.Seed),
             ("--dataroot", Path.GetFullPath(was.Dataroot), Path.GetFullPath(data.Dataroot)),
@@ -198,9 +199,12 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
             ("--serial_batches", was.SerialBatches, data.SerialBatches),
             ("--max_dataset_size", was.MaxDatasetSize, data.MaxDatasetSize),
             ("--preprocess", was.Preprocess, data.Preprocess),
-            ("--load_size", was.LoadSize, data.LoadSize),
-            ("--crop_size", was.CropSize, data.CropSize),
+            // Sizes only where --preprocess uses them: none takes neither, crop no load size (a run refused a crop size
+            // its generator cannot take can then go on with another).
+            ("--load_size", data.Preprocess is Preprocess.None or Preprocess.Crop ? null : was.LoadSize, data.Preprocess is Preprocess.None or Preprocess.Crop ? null : data.LoadSize),
+            ("--crop_size", data.Preprocess is Preprocess.None ? null : was.CropSize, data.Preprocess is Preprocess.None ? null : data.CropSize),
             ("--no_flip", was.NoFlip, data.NoFlip),
+            ("the split's number of pairs", saved.Pairs ?? pairs, pairs),
         ];
         return orders.Where(o => !Equals(o.Saved, o.Given)).Select(o => ((string, object?, object?)?)o).FirstOrDefault();
     }
