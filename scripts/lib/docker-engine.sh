@@ -2,16 +2,25 @@
 # A Docker engine and compose v2 for scripts/compose-smoke, on machines that may have neither.
 #
 # These build machines allow host networking only: an engine this script starts runs with no bridge
-# (--bridge=none --iptables=false --ip-masq=false) and keeps its state in its own data root, which is
-# deleted when it stops, so the machine is left as it was. An engine that already runs is used as it is.
+# (--bridge=none --iptables=false --ip-masq=false), on a socket of its own, and keeps its state in a data root made
+# for it, which is deleted when it stops, so the machine is left as it was. An engine that already runs is used as it is.
 
-DOCKER_ENGINE_ROOT="${DOCKER_ENGINE_ROOT:-/var/lib/pix2pix-smoke-docker}"
+DOCKER_ENGINE_ROOT=""
 DOCKER_ENGINE_STARTED=""
 
 docker_engine_install() {
   if ! command -v dockerd >/dev/null; then
     echo "compose-smoke: installing the Docker engine (docker.io)"
+    # The package would start its own engine, with the default bridge network these machines forbid: services may not
+    # start while it installs (policy-rc.d, unless the machine has one of its own).
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy=yes
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null; }
+    local status=$?
+    [ -n "$policy" ] && rm -f /usr/sbin/policy-rc.d
+    [ "$status" -eq 0 ] || return "$status"
   fi
   if ! docker compose version >/dev/null 2>&1; then
     docker_engine_install_compose_v2
@@ -42,12 +51,15 @@ docker_engine_start() {
     echo "compose-smoke: using the Docker engine that is already running"
     return 0
   fi
+  # A root of its own, never one named from outside (its teardown deletes it), and a socket of its own in it, so a second
+  # smoke on the machine starts its own engine instead of sharing (and later stopping) this one.
+  DOCKER_ENGINE_ROOT=$(mktemp -d /var/lib/pix2pix-smoke-docker.XXXXXX) || return 1
   echo "compose-smoke: starting a Docker engine (host networking only, data in $DOCKER_ENGINE_ROOT)"
-  mkdir -p "$DOCKER_ENGINE_ROOT"
-  dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+  dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false -H "unix://$DOCKER_ENGINE_ROOT/docker.sock" \
     --data-root "$DOCKER_ENGINE_ROOT/data" --exec-root "$DOCKER_ENGINE_ROOT/exec" --pidfile "$DOCKER_ENGINE_ROOT/dockerd.pid" \
     >"$DOCKER_ENGINE_ROOT/dockerd.log" 2>&1 &
   DOCKER_ENGINE_STARTED=$!
+  export DOCKER_HOST="unix://$DOCKER_ENGINE_ROOT/docker.sock"
   local i
   for i in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return 0
@@ -66,10 +78,11 @@ docker_engine_stop() {
   local i
   for i in $(seq 1 30); do kill -0 "$DOCKER_ENGINE_STARTED" 2>/dev/null || break; sleep 1; done
   kill -9 "$DOCKER_ENGINE_STARTED" 2>/dev/null
-  # containerd-shims and the engine's own containerd may outlive it by a moment.
-  pkill -f "containerd.*$DOCKER_ENGINE_ROOT" 2>/dev/null
+  # containerd-shims and the engine's own containerd may outlive it by a moment (the root's name is this run's own).
+  pkill -f "containerd.*$DOCKER_ENGINE_ROOT/" 2>/dev/null
   sleep 1
-  grep -o " $DOCKER_ENGINE_ROOT[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  grep -o " $DOCKER_ENGINE_ROOT/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$DOCKER_ENGINE_ROOT"
+  unset DOCKER_HOST
   DOCKER_ENGINE_STARTED=""
 }

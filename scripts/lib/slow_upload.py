@@ -29,6 +29,6 @@ with open(out, "w") as f:
                 if answer.startswith(b"HTTP/1.1 "):
                     status = int(answer[9:12])
         except OSError:
-            pass
+            time.sleep(0.5)   # refused (the service gone): try again shortly, not in a tight loop
         f.write(f"{time.time() - start:.4f},0,0,0,0,0,{status},{start - began:.4f}\n")
         f.flush()

@@ -20,8 +20,10 @@ torch_host_libstdcxx_ok() {
 torch_host_mirror() {
   if [ -n "${PIX2PIX_DEBIAN_MIRROR:-}" ]; then echo "$PIX2PIX_DEBIAN_MIRROR"; return; fi
   local m
-  m=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -n1)
-  [ -n "$m" ] || m=$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1)
+  # Debian's own sources file first (a third-party repository's may sort before it), then any other; in one-line
+  # sources, the URI after an optional [options] field.
+  m=$(grep -hE '^URIs:' /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -n1)
+  [ -n "$m" ] || m=$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | sed -E 's/^deb +(\[[^]]*\] +)?//' | awk '{print $1}' | grep -v security | head -n1)
   echo "$m"
 }
 
@@ -59,9 +61,18 @@ torch_host_ensure_rootfs() {
 torch_host_shared_dirs() {
   local d arg part
   # /usr/share/fonts: the host's fonts, for the plots' text (see PlotFonts); a new root brings DejaVu itself.
-  for d in /root /home /work /tmp /opt /mnt /srv /data /media /var/tmp /usr/share/fonts "${PIX2PIX_REPO:-}" "$PWD" \
-           "${HOME:-}" "${XDG_CACHE_HOME:-}" "${PIX2PIX_CACHE:-}" "${DOTNET_ROOT:-}" "${NUGET_PACKAGES:-}"; do
-    [ -n "$d" ] && [ -d "$d" ] && echo "$d"
+  for d in /root /home /work /tmp /opt /mnt /srv /data /media /var/tmp /usr/share/fonts; do
+    [ -d "$d" ] && echo "$d"
+  done
+  # Folders named by the environment and the working directory, unless one is a system folder itself (a command run from
+  # /, as a service manager starts one, would otherwise bind the host's whole tree over the root's).
+  for d in "${PIX2PIX_REPO:-}" "$PWD" "${HOME:-}" "${XDG_CACHE_HOME:-}" "${PIX2PIX_CACHE:-}" "${DOTNET_ROOT:-}" "${NUGET_PACKAGES:-}"; do
+    d=${d%/}
+    case "${d:-/}" in
+      / | /usr | /usr/lib | /usr/lib64 | /usr/bin | /usr/sbin | /usr/share | /usr/include | /usr/libexec | /usr/local | /etc | /var | /var/lib \
+        | /var/cache | /bin | /sbin | /lib | /lib32 | /lib64 | /libx32 | /boot | /proc | /sys | /dev | /run) ;;
+      *) [ -d "$d" ] && echo "$d" ;;
+    esac
   done
   for arg in "$@"; do
     [[ "$arg" == --*=* ]] && arg=${arg#*=}
