@@ -66,11 +66,30 @@ public class AccessControlTests
         {
             var operation = paths.GetProperty(path).GetProperty(method);
             Assert.True(operation.GetProperty("security")[0].TryGetProperty("ApiKey", out _), $"{method} {path} does not ask for the key");
-            Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _) && operation.GetProperty("responses").TryGetProperty("429", out _), $"{method} {path}");
+            Assert.True(operation.GetProperty("responses").GetProperty("401").GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path}");
+            Assert.False(operation.GetProperty("responses").TryGetProperty("429", out _), $"{method} {path}");   // no rate limit configured
         }
 
         Assert.False(paths.GetProperty("/health/ready").GetProperty("get").TryGetProperty("security", out _));
         Assert.False(openDocument.RootElement.TryGetProperty("components", out var components) && components.TryGetProperty("securitySchemes", out _));
+        // Open and without a rate limit, no operation answers 401 or 429, and the document says none does.
+        var openTranslate = openDocument.RootElement.GetProperty("paths").GetProperty("/translate").GetProperty("post").GetProperty("responses");
+        Assert.False(openTranslate.TryGetProperty("401", out _) || openTranslate.TryGetProperty("429", out _));
+    }
+
+    [Fact]
+    public async Task With_only_a_rate_limit_the_OpenAPI_document_has_429_as_problem_details_and_no_401()
+    {
+        await using var limited = new ServiceFactory(settings: new Dictionary<string, string?> { ["RateLimit:PermitsPerSecond"] = "5" });
+
+        using var document = System.Text.Json.JsonDocument.Parse(await (await limited.ReadyClientAsync()).GetStringAsync("/swagger/v1/swagger.json"));
+
+        foreach (var (path, method) in new[] { ("/translate", "post"), ("/models", "get") })
+        {
+            var responses = document.RootElement.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+            Assert.True(responses.GetProperty("429").GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path}");
+            Assert.False(responses.TryGetProperty("401", out _), $"{method} {path}");
+        }
     }
 
     [Fact]

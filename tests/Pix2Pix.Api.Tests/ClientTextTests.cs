@@ -15,4 +15,15 @@ public class ClientTextTests
     {
         Assert.Equal(told, ClientText.WithoutPaths(message));
     }
+
+    [Fact]
+    public void An_unreadable_model_in_a_folder_whose_name_has_spaces_is_named_without_any_of_the_folder()
+    {
+        const string path = "/srv/pix2pix models/faces.onnx";
+
+        var model = GeneratorModel.Unreadable(path, $"Could not find file '{path}'; the link in /srv/pix2pix models leads nowhere",
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        Assert.Equal("faces.onnx could not be read: Could not find file 'faces.onnx'; the link in the models folder leads nowhere", model.PublicError);
+    }
 }

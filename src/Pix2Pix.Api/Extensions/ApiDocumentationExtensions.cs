@@ -13,9 +13,11 @@ public static class ApiDocumentationExtensions
             options.SwaggerDoc("v1", new OpenApiInfo { Title = "Pix2Pix.NET", Version = "v1", Description = "pix2pix image-to-image translation as a service" });
             options.OperationFilter<TranslateBodyFilter>();
             options.OperationFilter<ModelParameterFilter>();
-            options.DocumentFilter<HealthEndpointsFilter>();
+            var keysOn = Access.AuthOptions.From(builder.Configuration).Enabled;
+            var rateLimited = (builder.Configuration.GetSection(Access.RateLimitOptions.Section).Get<Access.RateLimitOptions>() ?? new Access.RateLimitOptions()).Enabled;
+            options.DocumentFilter<HealthEndpointsFilter>(keysOn);
             // With keys on, the document says which operations need one, so that Swagger UI's Authorize button sends it.
-            if (Access.AuthOptions.From(builder.Configuration).Enabled)
+            if (keysOn)
             {
                 options.AddSecurityDefinition(ApiKeyScheme, new OpenApiSecurityScheme
                 {
@@ -24,8 +26,9 @@ public static class ApiDocumentationExtensions
                     Name = Access.ApiKeyAuthentication.Header,
                     Description = "One of the service's API keys (Auth:ApiKeys)",
                 });
-                options.OperationFilter<ApiKeyRequirementFilter>();
             }
+
+            if (keysOn || rateLimited) options.OperationFilter<ClientAccessFilter>(keysOn, rateLimited);
         });
         return builder;
     }
@@ -83,23 +86,36 @@ public static class ApiDocumentationExtensions
         }
     }
 
-    /// <summary>The operations under access control (<see cref="Access.AccessExtensions.RequireClientAccess"/>) need the
-    /// API key, and may answer 401 without a valid one and 429 past the client's rate.</summary>
-    private sealed class ApiKeyRequirementFilter : IOperationFilter
+    /// <summary>The operations under access control (<see cref="Access.AccessExtensions.RequireClientAccess"/>): with keys
+    /// on they need the API key and may answer 401 without a valid one; with a rate limit, 429 past the client's rate.</summary>
+    private sealed class ClientAccessFilter(bool keysOn, bool rateLimited) : IOperationFilter
     {
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
             var policies = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Select(a => a.Policy);
             if (!policies.Contains(Access.AccessExtensions.ClientPolicy)) return;
-            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }];
             operation.Responses ??= new OpenApiResponses();
-            operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or not one of the service's (problem details)" });
-            operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Past this client's rate; Retry-After says when to try again (problem details)" });
+            if (keysOn)
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }];
+                operation.Responses.TryAdd("401", Problem("No API key, or not one of the service's", context));
+            }
+
+            if (rateLimited) operation.Responses.TryAdd("429", Problem("Past this client's rate; Retry-After says when to try again", context));
         }
+
+        private static OpenApiResponse Problem(string description, OperationFilterContext context) => new()
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/problem+json"] = new() { Schema = context.SchemaGenerator.GenerateSchema(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.SchemaRepository) },
+            },
+        };
     }
 
     /// <summary>The health endpoints (mapped as health checks, which the API explorer does not see) in the document too.</summary>
-    private sealed class HealthEndpointsFilter : IDocumentFilter
+    private sealed class HealthEndpointsFilter(bool keysOn) : IDocumentFilter
     {
         public void Apply(OpenApiDocument document, DocumentFilterContext context)
         {
@@ -107,8 +123,10 @@ public static class ApiDocumentationExtensions
             document.Tags ??= new HashSet<OpenApiTag>();
             document.Tags.Add(new OpenApiTag { Name = "Health" });
             document.Paths["/health/live"] = Get(document, "Liveness: 200 while the process runs", ("200", "alive"));
-            document.Paths["/health/ready"] = Get(document, "Readiness: 200 once every model is loaded and warmed up; 503 with the reason otherwise (and while shutting down)",
-                ("200", "ready: each model's state as JSON"), ("503", "not ready: which model is loading or failed, as JSON"));
+            // With keys on, readiness tells anonymous callers (the probes) only its status.
+            var detail = keysOn ? "the status only, as JSON (models and devices: GET /models, with a key)" : "the status and each model's state, as JSON";
+            document.Paths["/health/ready"] = Get(document, "Readiness: 200 once the models found at start-up are loaded and warmed up and the default model serves; 503 with the reason otherwise (and while shutting down)",
+                ("200", $"ready: {detail}"), ("503", $"not ready: {detail}"));
         }
 
         private static OpenApiPathItem Get(OpenApiDocument document, string summary, params (string Status, string Description)[] responses)

@@ -75,9 +75,10 @@ public static class UploadReader
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
+        catch (Exception e) when ((e is InvalidDataException || (e is IOException && e is not BadHttpRequestException)) && !cancellation.IsCancellationRequested)
         {
-            throw UploadRejected.Malformed($"The multipart form could not be read: {e.Message}");
+            // A client that went away is not a malformed form: its cancellation goes on as one.
+            throw UploadRejected.MalformedForm($"The multipart form could not be read: {e.Message}");
         }
 
         throw UploadRejected.Missing($"The form has no field named '{FormField}'; send the PNG as '{FormField}'.");

@@ -10,6 +10,8 @@ public sealed class UploadRejected(int statusCode, string title, string detail) 
 
     public static UploadRejected Malformed(string detail) => new(StatusCodes.Status400BadRequest, "Unreadable PNG", detail);
 
+    public static UploadRejected MalformedForm(string detail) => new(StatusCodes.Status400BadRequest, "Malformed form", detail);
+
     public static UploadRejected TooLarge(long limit) =>
         new(StatusCodes.Status413PayloadTooLarge, "Upload too large", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The request body exceeds the limit of {limit:N0} bytes."));
 

@@ -20,6 +20,7 @@ public sealed class Batcher : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
     private int arriving;
+    private bool closed;
 
     public Batcher(string model, SessionPool pool, InferenceOptions options, Pix2PixTelemetry telemetry, ILogger logger)
     {
@@ -73,20 +74,35 @@ public sealed class Batcher : IAsyncDisposable
     {
         cancellation.ThrowIfCancellationRequested();
         var pending = new PendingTranslation(input, output, cancellation, Activity.Current?.Context ?? default, counted);
+        // Counted before it is written, so a worker that takes it at once never makes the gauge read below zero; the
+        // service's own warm-up is not counted (queue depth is what autoscaling reads).
+        if (counted) telemetry.Enqueued();
         var queued = queue.Writer.TryWrite(pending);
         arrival?.Dispose();
         if (!queued)
         {
+            if (counted) telemetry.Dequeued();
+            if (Volatile.Read(ref closed)) throw ShuttingDown();
             telemetry.Rejected.Add(1, new KeyValuePair<string, object?>("model", model));
             throw new ServiceUnavailable("Server busy", $"The queue for model '{model}' is full ({options.QueueCapacity} waiting); retry shortly.", 1);
         }
 
-        telemetry.Enqueued();
         using (Pix2PixTelemetry.Source.StartActivity("queue wait"))
         {
-            await pending.Result.Task.WaitAsync(cancellation);
+            try
+            {
+                await pending.Result.Task.WaitAsync(cancellation);
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                // Cancelled by the batcher, not by its client: it stopped with the request still queued.
+                throw ShuttingDown();
+            }
         }
     }
+
+    private static ServiceUnavailable ShuttingDown() =>
+        new("Shutting down", "The service stopped while this request waited for its model; retry on another instance.", 5);
 
     private async Task Work(GeneratorSession session)
     {
@@ -139,7 +155,7 @@ public sealed class Batcher : IAsyncDisposable
     {
         while (batch.Count < max && queue.Reader.TryRead(out var pending))
         {
-            telemetry.Dequeued();
+            if (pending.Counted) telemetry.Dequeued();
             if (pending.Cancellation.IsCancellationRequested) pending.Result.TrySetCanceled(pending.Cancellation);
             else batch.Add(pending);
         }
@@ -201,12 +217,13 @@ public sealed class Batcher : IAsyncDisposable
     /// <summary>Stops the workers; what is still queued is cancelled (at shutdown, after the drain).</summary>
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref closed, true);
         queue.Writer.TryComplete();
         await stopping.CancelAsync();
         await Task.WhenAll(workers);
         while (queue.Reader.TryRead(out var pending))
         {
-            telemetry.Dequeued();
+            if (pending.Counted) telemetry.Dequeued();
             pending.Result.TrySetCanceled();
         }
 

@@ -78,8 +78,16 @@ public sealed class GeneratorModel : IAsyncDisposable
     }
 
     /// <summary>A model file that could not be looked at or read: a Failed version that says why.</summary>
-    public static GeneratorModel Unreadable(string path, string reason, ILogger logger) =>
-        Failed(path, "unread", $"{System.IO.Path.GetFileName(path)} could not be read: {reason}", logger);
+    public static GeneratorModel Unreadable(string path, string reason, ILogger logger)
+    {
+        // The file's own path and its folder are cut to the file's name whole here: ClientText's cut stops at a space, and
+        // a folder named with one would be half kept in what clients read.
+        var file = System.IO.Path.GetFileName(path);
+        var folder = System.IO.Path.GetDirectoryName(path);
+        var told = reason.Replace(path, file, StringComparison.Ordinal);
+        if (!string.IsNullOrEmpty(folder)) told = told.Replace(folder, "the models folder", StringComparison.Ordinal);
+        return Failed(path, "unread", $"{file} could not be read: {told}", logger);
+    }
 
     private static GeneratorModel Failed(string path, string version, string reason, ILogger logger)
     {

@@ -21,10 +21,10 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
     /// </summary>
     public async Task<byte[]> TranslateAsync(byte[] png, GeneratorModel model, CancellationToken cancellation, bool warmUp = false)
     {
-        var started = Stopwatch.GetTimestamp();
         var header = PngHeader.Read(png, uploads.Value.MaxSide);
         var card = model.Card ?? throw new InvalidOperationException($"model '{model.Name}' cannot serve: {model.Error}");
         using var drawn = await pixels.DrawAsync((long)header.Width * header.Height, cancellation);
+        var started = Stopwatch.GetTimestamp();   // from decode to encode: a wait for the pixel budget is not the model's
         using var arrival = model.Announce();
         // The model's input and output come from a pool (each is C×S×S floats, 192 KiB at 128², which the runtime would
         // otherwise allocate on its large-object heap twice a request). Once queued they are the batcher's until it has

@@ -82,6 +82,8 @@ public sealed record InferenceOptions
         if (CudaDeviceId < 0) yield return "Inference:CudaDeviceId must be 0 or more";
         if (GpuMemLimitMegabytes < 0) yield return "Inference:GpuMemLimitMegabytes must be 0 (no limit) or more";
         if (MaxBatchSize < 1) yield return "Inference:MaxBatchSize must be at least 1";
+        if (QueueCapacity < 1) yield return "Inference:QueueCapacity must be at least 1";
+        if (MaxBatchWaitMilliseconds < 0) yield return "Inference:MaxBatchWaitMilliseconds must be 0 (no waiting) or more";
         if (!(ReloadPollSeconds <= 0 || ReloadPollSeconds is >= 0.01 and <= Extensions.TimeoutLimits.MaxSeconds))
         {
             yield return $"Inference:ReloadPollSeconds must be 0 or less (no reloading) or 0.01 to {Extensions.TimeoutLimits.MaxSecondsText}";
