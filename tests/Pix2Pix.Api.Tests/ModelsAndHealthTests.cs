@@ -105,7 +105,7 @@ public class ModelsAndHealthTests
     }
 
     [Fact]
-    public async Task Swagger_documents_both_upload_forms_and_the_png_answer()
+    public async Task Swagger_documents_every_upload_form_the_answers_and_the_png()
     {
         await using var factory = new ServiceFactory();
         var client = factory.CreateClient();
@@ -114,9 +114,10 @@ public class ModelsAndHealthTests
         var translate = swagger.RootElement.GetProperty("paths").GetProperty("/translate").GetProperty("post");
         var body = translate.GetProperty("requestBody").GetProperty("content");
         Assert.Equal("binary", body.GetProperty("image/png").GetProperty("schema").GetProperty("format").GetString());
+        Assert.Equal("binary", body.GetProperty("application/octet-stream").GetProperty("schema").GetProperty("format").GetString());
         Assert.True(body.GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties").TryGetProperty("image", out _));
         Assert.True(translate.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
-        Assert.True(translate.GetProperty("responses").TryGetProperty("413", out _));
+        Assert.All(new[] { "400", "404", "408", "413", "415", "422", "500", "503" }, status => Assert.True(translate.GetProperty("responses").TryGetProperty(status, out _), status));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
     }
 

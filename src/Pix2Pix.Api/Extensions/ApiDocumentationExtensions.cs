@@ -44,7 +44,7 @@ public static class ApiDocumentationExtensions
         return app;
     }
 
-    /// <summary>Documents /translate's two upload forms and its binary answer (the handler reads the body itself).</summary>
+    /// <summary>Documents /translate's upload forms (the PNG raw, or in a form) and its binary answer (the handler reads the body itself).</summary>
     private sealed class TranslateBodyFilter : IOperationFilter
     {
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
@@ -64,6 +64,7 @@ public static class ApiDocumentationExtensions
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
                     ["image/png"] = new() { Schema = binary },
+                    ["application/octet-stream"] = new() { Schema = binary },
                     ["multipart/form-data"] = new() { Schema = form },
                 },
             };
