@@ -7,20 +7,24 @@
 
 DOCKER_ENGINE_ROOT=""
 DOCKER_ENGINE_STARTED=""
+DOCKER_ENGINE_POLICY=""
 
 docker_engine_install() {
   if ! command -v dockerd >/dev/null; then
     echo "compose-smoke: installing the Docker engine (docker.io)"
     # The package would start its own engine, with the default bridge network these machines forbid: services may not
     # start while it installs (policy-rc.d, unless the machine has one of its own).
-    local policy=""
+    # The file is removed right after, and by docker_engine_stop (the smoke's teardown) if the install is interrupted.
     if [ ! -e /usr/sbin/policy-rc.d ]; then
-      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy=yes
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && DOCKER_ENGINE_POLICY=yes
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null; }
-    local status=$?
-    [ -n "$policy" ] && rm -f /usr/sbin/policy-rc.d
-    [ "$status" -eq 0 ] || return "$status"
+    local status=0
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null \
+           || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null; }; }; then
+      status=1
+    fi
+    docker_engine_remove_policy
+    [ "$status" -eq 0 ] || { echo "compose-smoke: could not install docker.io" >&2; return 1; }
   fi
   if ! docker compose version >/dev/null 2>&1; then
     docker_engine_install_compose_v2
@@ -71,8 +75,15 @@ docker_engine_start() {
   return 1
 }
 
+# The policy-rc.d this script put in place while docker.io installed, if it did.
+docker_engine_remove_policy() {
+  [ -n "$DOCKER_ENGINE_POLICY" ] && rm -f /usr/sbin/policy-rc.d
+  DOCKER_ENGINE_POLICY=""
+}
+
 # Stops the engine this script started and deletes its data root; an engine that was running before is left alone.
 docker_engine_stop() {
+  docker_engine_remove_policy
   [ -n "$DOCKER_ENGINE_STARTED" ] || return 0
   kill "$DOCKER_ENGINE_STARTED" 2>/dev/null
   local i

@@ -69,8 +69,10 @@ torch_host_shared_dirs() {
   for d in "${PIX2PIX_REPO:-}" "$PWD" "${HOME:-}" "${XDG_CACHE_HOME:-}" "${PIX2PIX_CACHE:-}" "${DOTNET_ROOT:-}" "${NUGET_PACKAGES:-}"; do
     d=${d%/}
     case "${d:-/}" in
-      / | /usr | /usr/lib | /usr/lib64 | /usr/bin | /usr/sbin | /usr/share | /usr/include | /usr/libexec | /usr/local | /etc | /var | /var/lib \
-        | /var/cache | /bin | /sbin | /lib | /lib32 | /lib64 | /libx32 | /boot | /proc | /sys | /dev | /run) ;;
+      /usr/lib/dotnet | /usr/lib/dotnet/* | /usr/share/dotnet | /usr/share/dotnet/*) [ -d "$d" ] && echo "$d" ;;   # a packaged .NET
+      / | /usr | /usr/lib | /usr/lib/* | /usr/lib32* | /usr/lib64* | /usr/libx32* | /usr/bin | /usr/bin/* | /usr/sbin | /usr/sbin/* | /usr/share \
+        | /usr/include* | /usr/libexec* | /usr/local | /etc | /etc/* | /var | /var/lib | /var/cache | /bin | /bin/* | /sbin | /sbin/* \
+        | /lib | /lib/* | /lib32* | /lib64* | /libx32* | /boot* | /proc* | /sys* | /dev* | /run*) ;;
       *) [ -d "$d" ] && echo "$d" ;;
     esac
   done

@@ -77,6 +77,8 @@ public class FaultTests
     [InlineData("Uploads:MaxDecodeBufferMegabytes", "32", "Uploads:MaxDecodeBufferMegabytes must be at least 48")] // a valid 4096² PNG was a 500
     [InlineData("Uploads:UploadBufferMegabytes", "20", "Uploads:UploadBufferMegabytes must be at least 21")]
     [InlineData("Inference:ReloadPollSeconds", "NaN", "Inference:ReloadPollSeconds must be 0 or less")]
+    [InlineData("Inference:QueueCapacity", "0", "Inference:QueueCapacity must be at least 1")]            // the 503 said "(0 waiting)"
+    [InlineData("Inference:MaxBatchWaitMilliseconds", "-5", "Inference:MaxBatchWaitMilliseconds must be 0 (no waiting) or more")]
     public void Settings_that_would_fail_requests_or_the_shutdown_later_stop_the_service_at_start_naming_them(string key, string value, string expected)
     {
         using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { [key] = value });
@@ -215,11 +217,12 @@ public class FaultTests
 
             await batcher.DisposeAsync();
 
-            // Answered, or cancelled if the worker never took it: never still waiting.
+            // Answered, or told the service is shutting down (a 503 to retry elsewhere) if the worker never took it: never
+            // still waiting, and never a bare cancellation its client did not ask for (that was a 500).
             Task[] requests = [first, second];
             var settled = Task.WhenAll(requests.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
             Assert.True(await Task.WhenAny(settled, Task.Delay(TimeSpan.FromSeconds(10))) == settled, $"round {round}: a request was left waiting after the batcher stopped");
-            Assert.All(requests, r => Assert.True(r.IsCompletedSuccessfully || r.IsCanceled, $"round {round}: {r.Status}"));
+            Assert.All(requests, r => Assert.True(r.IsCompletedSuccessfully || r.Exception?.InnerException is ServiceUnavailable { Title: "Shutting down" }, $"round {round}: {r.Status} {r.Exception?.InnerException?.Message}"));
         }
     }
 

@@ -73,6 +73,9 @@ public class ServerLimitsTests
         var stream = socket.GetStream();
         await Send(stream, "POST /translate HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 1000000\r\n\r\n");
         await stream.WriteAsync(new byte[990_000]);
+        // Probed only once the server holds the stalled upload's bytes: a probe earlier could take the buffers the stalled
+        // upload was still drawing, and it would be the one refused.
+        Assert.InRange(await Buffered(service, atLeast: 990_000), 990_000, 1_000_000);
 
         // The stalled upload holds 1,000,000 bytes of the 2 MiB (its chunks are drawn as its data arrives): another of
         // 1,000,000 fits in chunks, not in its copy into one array as well.
@@ -82,8 +85,22 @@ public class ServerLimitsTests
 
         // Its client goes: the bytes are given back, and the same upload is read (and refused as no PNG).
         socket.Dispose();
+        Assert.Equal(0, await Buffered(service, atMost: 0));
         var read = await Eventually(() => service.Client.PostAsync("/translate", TranslateTests.Raw(new byte[1_000_000])), r => r.StatusCode != HttpStatusCode.ServiceUnavailable);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, read.StatusCode);
+    }
+
+    // pix2pix_upload_buffered_bytes on /metrics once it reaches the bound (or after 15 s, as it is then).
+    private static async Task<long> Buffered(ServiceProcess service, long atLeast = long.MinValue, long atMost = long.MaxValue)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var line = (await service.Client.GetStringAsync("/metrics")).Split('\n').First(l => l.StartsWith("pix2pix_upload_buffered_bytes", StringComparison.Ordinal));
+            var bytes = (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            if ((bytes >= atLeast && bytes <= atMost) || DateTime.UtcNow > deadline) return bytes;
+            await Task.Delay(50);
+        }
     }
 
     // Retries until the answer satisfies the condition (15 s at most), for what another connection does meanwhile.

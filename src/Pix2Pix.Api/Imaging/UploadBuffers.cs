@@ -9,9 +9,10 @@ namespace Pix2Pix.Api.Imaging;
 /// clients have sent, and clients that send much and then stall can hold no more than this between them; while it is
 /// spent, a new chunk is refused at once with 503 (the pixel budget covers decoding).
 /// </summary>
-public sealed class UploadBuffers(IOptions<UploadOptions> options)
+public sealed class UploadBuffers(IOptions<UploadOptions> options, Telemetry.Pix2PixTelemetry telemetry)
 {
     private readonly long capacity = options.Value.UploadBufferMegabytes * 1024L * 1024;
+    private readonly Telemetry.Pix2PixTelemetry telemetry = telemetry;
     private long held;
 
     public long Capacity => capacity;
@@ -35,11 +36,13 @@ public sealed class UploadBuffers(IOptions<UploadOptions> options)
             }
 
             drawn += bytes;
+            buffers.telemetry.UploadBuffered(bytes);
         }
 
         public void Dispose()
         {
             Interlocked.Add(ref buffers.held, -drawn);
+            buffers.telemetry.UploadBuffered(-drawn);
             drawn = 0;
         }
     }

@@ -59,7 +59,7 @@ public static class UploadReader
 
         if (string.IsNullOrEmpty(boundary) || boundary.Length > MaxBoundaryLength)
         {
-            throw UploadRejected.Malformed($"The multipart boundary must be 1 to {MaxBoundaryLength} characters (RFC 2046).");
+            throw UploadRejected.MalformedForm($"The multipart boundary must be 1 to {MaxBoundaryLength} characters (RFC 2046).");
         }
 
         var reader = new MultipartReader(boundary, request.Body);

@@ -220,14 +220,21 @@ public sealed class Batcher : IAsyncDisposable
         Volatile.Write(ref closed, true);
         queue.Writer.TryComplete();
         await stopping.CancelAsync();
-        await Task.WhenAll(workers);
-        while (queue.Reader.TryRead(out var pending))
+        try
         {
-            if (pending.Counted) telemetry.Dequeued();
-            pending.Result.TrySetCanceled();
+            await Task.WhenAll(workers);
         }
+        finally
+        {
+            // Whatever ended the workers, what is still queued is answered and leaves the queue-depth gauge.
+            while (queue.Reader.TryRead(out var pending))
+            {
+                if (pending.Counted) telemetry.Dequeued();
+                pending.Result.TrySetCanceled();
+            }
 
-        stopping.Dispose();
+            stopping.Dispose();
+        }
     }
 }
 

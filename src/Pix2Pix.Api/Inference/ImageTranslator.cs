@@ -28,9 +28,9 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
         using var arrival = model.Announce();
         // The model's input and output come from a pool (each is C×S×S floats, 192 KiB at 128², which the runtime would
         // otherwise allocate on its large-object heap twice a request). Once queued they are the batcher's until it has
-        // answered: they go back to the pool after a translation, a refusal or a failed batch, and a request that is
-        // cancelled (its client gone, the service stopping) leaves them to the garbage collector, as the batcher may still
-        // be reading or writing them.
+        // answered: they go back to the pool after a translation, a refusal, a failed batch or a stop that cancelled it in the
+        // queue, and a request whose client has gone leaves them to the garbage collector, as the batcher may still be
+        // reading or writing them.
         var (inputLength, outputLength) = (card.InputChannels * card.NativeSize * card.NativeSize, card.OutputChannels * card.NativeSize * card.NativeSize);
         var input = ArrayPool<float>.Shared.Rent(inputLength);
         Rectangle content;
@@ -55,8 +55,9 @@ public sealed class ImageTranslator(PngCodec codec, PixelBudget pixels, IOptions
         }
         catch (Exception e) when (e is ServiceUnavailable or InferenceFailed)
         {
-            // Refused before it was queued (a full queue: 503), or failed with its batch: the batcher is done with both. Any
-            // other ending, a cancellation included, leaves them to the garbage collector: the batcher may still hold them.
+            // Refused before it was queued (a full queue, or shutting down: 503), cancelled in the queue by the batcher's stop
+            // (503), or failed with its batch: the batcher is done with both. Any other ending, the client's cancellation
+            // included, leaves them to the garbage collector: the batcher may still hold them.
             ArrayPool<float>.Shared.Return(input);
             ArrayPool<float>.Shared.Return(output);
             throw;

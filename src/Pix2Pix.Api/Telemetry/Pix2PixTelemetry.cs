@@ -24,6 +24,7 @@ public sealed class Pix2PixTelemetry : IDisposable
     private readonly Meter meter;
     private int queued;
     private int active;
+    private long uploadBytes;
 
     public Pix2PixTelemetry(IMeterFactory meters)
     {
@@ -36,6 +37,7 @@ public sealed class Pix2PixTelemetry : IDisposable
         Rejected = meter.CreateCounter<long>("pix2pix.queue.rejected", "{request}", "Requests turned away because the queue was full");
         meter.CreateObservableGauge("pix2pix.queue.depth", () => Volatile.Read(ref queued), "{request}", "Requests waiting for a batch");
         meter.CreateObservableGauge("pix2pix.requests.active", () => Volatile.Read(ref active), "{request}", "Requests admitted to a model and not yet answered");
+        meter.CreateObservableGauge("pix2pix.upload.buffered", () => Interlocked.Read(ref uploadBytes), "By", "Bytes of uploads held while they are received and translated (Uploads:UploadBufferMegabytes)");
         ModelReloads = meter.CreateCounter<long>("pix2pix.model.reloads", "{event}", "Models added, replaced, removed or failed to load while serving (by model and outcome)");
     }
 
@@ -56,6 +58,9 @@ public sealed class Pix2PixTelemetry : IDisposable
     public void Enqueued() => Interlocked.Increment(ref queued);
 
     public void Dequeued() => Interlocked.Decrement(ref queued);
+
+    /// <summary>Upload bytes drawn (positive) or given back (negative).</summary>
+    public void UploadBuffered(long bytes) => Interlocked.Add(ref uploadBytes, bytes);
 
     public void Dispose() => meter.Dispose();
 }

@@ -17,21 +17,37 @@ public static class DurableFile
         file.Flush(flushToDisk: true);
     }
 
-    /// <summary>The folder's entries (files created, renamed or removed in it) on the disk.</summary>
+    /// <summary>
+    /// The folder's entries (files created, renamed or removed in it) on the disk. Best effort where the file system or the
+    /// folder's permissions allow no sync of a folder (as .NET's own file sync ignores those answers); a folder that is not
+    /// there, or a failing disk, is an error.
+    /// </summary>
     public static void SyncDirectory(string folder)
     {
         if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
         var descriptor = Open(Path.GetFullPath(folder), 0 /* O_RDONLY */);
-        if (descriptor < 0) throw new IOException($"cannot open {folder} to sync it (errno {Marshal.GetLastPInvokeError()})");
+        if (descriptor < 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            if (error is EACCES or EPERM) return;   // writable but not readable (mode 1733, say): nothing to sync through
+            throw new IOException($"cannot open {folder} to sync it (errno {error})");
+        }
+
         try
         {
-            if (Fsync(descriptor) != 0) throw new IOException($"cannot sync {folder} (errno {Marshal.GetLastPInvokeError()})");
+            if (Fsync(descriptor) != 0 && Marshal.GetLastPInvokeError() is var error && error is not (EINVAL or EROFS or ENOTSUP or ENOTSUP_MACOS))
+            {
+                throw new IOException($"cannot sync {folder} (errno {error})");
+            }
         }
         finally
         {
             Close(descriptor);
         }
     }
+
+    // Linux's numbers, and macOS's where they differ: EPERM, EACCES, EINVAL, EROFS are the same on both.
+    private const int EPERM = 1, EACCES = 13, EINVAL = 22, EROFS = 30, ENOTSUP = 95, ENOTSUP_MACOS = 45;
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
