@@ -115,7 +115,8 @@ public sealed class LogCollector : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel)) entries.Enqueue((logLevel, formatter(state, exception)));
+            // With the exception's type and message, so a test that finds an error in the log says which.
+            if (IsEnabled(logLevel)) entries.Enqueue((logLevel, exception is null ? formatter(state, exception) : $"{formatter(state, exception)} [{exception.GetType().FullName}: {exception.Message}]"));
         }
     }
 }

@@ -9,12 +9,21 @@ namespace Pix2Pix.Api.Apis;
 /// trace id: an upload the service will not take (its 4xx), no model to serve it (404, or 503 with a Retry-After only
 /// where retrying can help), an inference error (500, logged where it happened), and Kestrel's own verdicts on the
 /// request (BadHttpRequestException: a body sent too slowly, cut short, too large, malformed), logged as the client's
-/// doing. Anything else is left to the default handler: a 500 without details, logged as the server's error.
+/// doing; a client whose connection failed mid-upload is not answered (499). Anything else is left to the default handler:
+/// a 500 without details, logged as the server's error.
 /// </summary>
 internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is ClientGone gone)
+        {
+            // Nobody to answer: as the framework ends an aborted request (499), without an error in the log.
+            logger.LogDebug("The client's connection failed during its upload: {Reason}", gone.InnerException?.Message);
+            if (!context.Response.HasStarted) context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            return true;
+        }
+
         var answer = exception switch
         {
             UploadRejected e => (e.StatusCode, e.Title, e.Message),

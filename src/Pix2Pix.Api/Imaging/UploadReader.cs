@@ -75,9 +75,11 @@ public static class UploadReader
                 }
             }
         }
-        catch (Exception e) when ((e is InvalidDataException || (e is IOException && e is not BadHttpRequestException)) && !cancellation.IsCancellationRequested)
+        catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
         {
-            // A client that went away is not a malformed form: its cancellation goes on as one.
+            // A client that went away is not a malformed form: it ends as an aborted request (no answer, nothing logged as
+            // an error).
+            if (cancellation.IsCancellationRequested || e is Microsoft.AspNetCore.Connections.ConnectionResetException) throw new ClientGone(e);
             throw UploadRejected.MalformedForm($"The multipart form could not be read: {e.Message}");
         }
 
@@ -116,6 +118,12 @@ public static class UploadReader
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw UploadRejected.TooLarge(limit);
+        }
+        catch (IOException e) when (e is not BadHttpRequestException)
+        {
+            // Kestrel's verdicts on the body (too slow, cut short, too large) are BadHttpRequestExceptions; any other
+            // failure of the read is the connection's.
+            throw new ClientGone(e);
         }
 
         if (total > limit) throw UploadRejected.TooLarge(limit);

@@ -25,7 +25,7 @@ public sealed record RunRecord(NetworkOptions Network, DataOptions? Data, TrainO
     /// </summary>
     public int WorkingSize()
     {
-        var size = Data?.CropSize ?? Network.SizeMultiple;
+        var size = Data?.CropSize ?? Network.MinimumSide;
         if (size < Network.MinimumSide || size % Network.SizeMultiple != 0)
         {
             throw new UserInputException($"the run's --crop_size {size}, at which it is tested and exported, is not a side {Network.NetG} takes (a multiple of {Network.SizeMultiple}, at least {Network.MinimumSide}); "
