@@ -145,7 +145,7 @@ public class TranslateTests(TranslateTests.Service service) : IClassFixture<Tran
     }
 
     [Fact]
-    public async Task A_form_of_more_parts_than_allowed_before_the_image_is_a_400_and_a_bad_boundary_too()
+    public async Task A_form_of_more_parts_than_allowed_before_the_image_is_a_400_and_a_bad_boundary_or_framing_a_malformed_form()
     {
         using var many = new MultipartFormDataContent();
         for (var i = 0; i < Pix2Pix.Api.Imaging.UploadReader.MaxParts + 1; i++) many.Add(new StringContent("v"), $"field{i}");
@@ -154,7 +154,12 @@ public class TranslateTests(TranslateTests.Service service) : IClassFixture<Tran
 
         var unbounded = new ByteArrayContent("--x\r\n\r\n--x--"u8.ToArray());
         unbounded.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=" + new string('b', 71));
-        await AssertProblem(await Client.PostAsync("/translate", unbounded), HttpStatusCode.BadRequest, "boundary");
+        Assert.Equal("Malformed form", (await AssertProblem(await Client.PostAsync("/translate", unbounded), HttpStatusCode.BadRequest, "boundary")).Title);
+
+        // A part whose headers are not headers: the form's fault, not a PNG's.
+        var garbled = new ByteArrayContent("--x\r\nnot a header line\r\n\r\ndata\r\n--x--\r\n"u8.ToArray());
+        garbled.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+        Assert.Equal("Malformed form", (await AssertProblem(await Client.PostAsync("/translate", garbled), HttpStatusCode.BadRequest, "could not be read")).Title);
     }
 
     [Fact]
