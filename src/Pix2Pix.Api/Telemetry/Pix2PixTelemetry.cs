@@ -59,8 +59,8 @@ public sealed class Pix2PixTelemetry : IDisposable
 
     public void Dequeued() => Interlocked.Decrement(ref queued);
 
-    /// <summary>Upload bytes drawn (positive) or given back (negative).</summary>
-    public void UploadBuffered(long bytes) => Interlocked.Add(ref uploadBytes, bytes);
+    /// <summary>Upload bytes drawn (positive) or given back (negative); returns the bytes uploads hold now.</summary>
+    public long UploadBuffered(long bytes) => Interlocked.Add(ref uploadBytes, bytes);
 
     public void Dispose() => meter.Dispose();
 }
