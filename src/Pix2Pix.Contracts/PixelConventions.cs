@@ -1,5 +1,6 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace Pix2Pix.Contracts;
 
@@ -58,10 +59,26 @@ public static class PixelConventions
     }
 
     /// <summary>
-    /// Whether any pixel of <paramref name="rgba"/> (4 bytes a pixel, alpha last) is less than opaque: only then does a
-    /// picture need compositing on white (a browser canvas, for one, sends RGBA with every pixel opaque).
+    /// <paramref name="rgba"/> as RGB on white: composited where any pixel is less than opaque, else converted as it is
+    /// (a browser canvas, for one, sends RGBA with every pixel opaque, and compositing costs more than a decode). The
+    /// service does this to every upload and the CLI to every file it reads, so both see the same picture;
+    /// <paramref name="configuration"/> is where the RGB image's memory comes from.
     /// </summary>
-    public static bool HasTransparency(ReadOnlySpan<byte> rgba)
+    public static Image<Rgb24> OnWhite(Image<Rgba32> rgba, Configuration configuration)
+    {
+        var opaque = true;
+        rgba.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height && opaque; y++) opaque = !HasTransparency(System.Runtime.InteropServices.MemoryMarshal.AsBytes(rows.GetRowSpan(y)));
+        });
+        if (opaque) return rgba.CloneAs<Rgb24>(configuration);
+        var white = new Image<Rgb24>(configuration, rgba.Width, rgba.Height, new Rgb24(255, 255, 255));
+        white.Mutate(c => c.DrawImage(rgba, 1f));
+        return white;
+    }
+
+    // Whether any pixel of RGBA bytes (alpha last) is less than opaque.
+    private static bool HasTransparency(ReadOnlySpan<byte> rgba)
     {
         // Alpha is the high byte of each pixel read as a little-endian word, checked a vector at a time.
         if (BitConverter.IsLittleEndian) return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(rgba).ContainsAnyExceptInRange(0xFF000000u, 0xFFFFFFFFu);

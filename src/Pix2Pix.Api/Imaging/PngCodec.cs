@@ -7,7 +7,6 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 using SkiaSharp;
 
 namespace Pix2Pix.Api.Imaging;
@@ -107,10 +106,7 @@ public sealed class PngCodec : IDisposable
             if (result != SKCodecResult.Success) throw UploadRejected.Malformed($"The PNG could not be decoded ({Describe(result)}).");
             Check();
             using var decoded = Image.WrapMemory<Rgba32>(configuration, bytes.AsMemory(0, info.BytesSize), info.Width, info.Height);
-            if (!Contracts.PixelConventions.HasTransparency(bytes.AsSpan(0, info.BytesSize))) return decoded.CloneAs<Rgb24>(configuration);
-            var opaque = new Image<Rgb24>(configuration, decoded.Width, decoded.Height, new Rgb24(255, 255, 255));
-            opaque.Mutate(c => c.DrawImage(decoded, 1f));
-            return opaque;
+            return Contracts.PixelConventions.OnWhite(decoded, configuration);
         }
         finally
         {

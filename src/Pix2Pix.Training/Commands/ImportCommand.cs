@@ -23,9 +23,9 @@ internal static class ImportCommand
             var runDirectory = result.GetValue(target)!;
             if (File.Exists(RunRecord.PathIn(runDirectory))) throw new UserInputException($"{runDirectory} already holds a run; choose a new folder");
             var path = result.GetValue(pth)!;
-            if (result.GetValue(cropSize) is { } crop && (crop < options.MinimumSide || crop % options.SizeMultiple != 0))
+            if (result.GetValue(cropSize) is { } crop && !options.TakesSide(crop))
             {
-                throw new UserInputException($"--crop_size {crop}: {options.NetG} translates images whose side is a multiple of {options.SizeMultiple}, at least {options.MinimumSide}");
+                throw new UserInputException($"--crop_size {crop}: {options.NetG} translates images whose side is {options.SideRule}");
             }
 
             using var generator = ReferenceImport.Load(path, options);

@@ -50,12 +50,21 @@ internal sealed class RunArguments
     }
 
     // What the reference's options hold when not given, for the options that have no default here (test's architecture
-    // and sizing options, which default to the run's own): pix2pix's generator, and test.py's load_size = crop_size.
-    private static readonly Dictionary<string, string> ReferenceDefaults = new()
+    // and sizing options, which default to the run's own): the options' defaults, which are the reference's pix2pix's,
+    // and test.py's load_size = crop_size.
+    private static readonly Dictionary<string, string> ReferenceDefaults = Defaults(new Options.NetworkOptions(), new Options.DataOptions { Dataroot = "" });
+
+    private static Dictionary<string, string> Defaults(Options.NetworkOptions network, Options.DataOptions data)
     {
-        ["netG"] = "unet_256", ["netD"] = "basic", ["ngf"] = "64", ["ndf"] = "64", ["n_layers_D"] = "3", ["norm"] = "batch",
-        ["input_nc"] = "3", ["output_nc"] = "3", ["direction"] = "AtoB", ["preprocess"] = "resize_and_crop", ["load_size"] = "256", ["crop_size"] = "256",
-    };
+        static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new()
+        {
+            ["netG"] = network.NetG, ["netD"] = network.NetD, ["ngf"] = Text(network.Ngf), ["ndf"] = Text(network.Ndf),
+            ["n_layers_D"] = Text(network.NLayersD), ["norm"] = network.Norm.ToString().ToLowerInvariant(), ["input_nc"] = Text(network.InputNc),
+            ["output_nc"] = Text(network.OutputNc), ["direction"] = data.Direction.ToString(), ["preprocess"] = Options.DataOptions.Name(data.Preprocess),
+            ["load_size"] = Text(data.CropSize), ["crop_size"] = Text(data.CropSize),
+        };
+    }
 
     public bool HasName(ParseResult result) => result.GetValue(name) is not null;
 

@@ -20,15 +20,8 @@ internal static class SummaryCommand
 
     public static int Run(NetworkOptions network, int cropSize, TextWriter output)
     {
-        if (cropSize < network.MinimumSide || cropSize % network.SizeMultiple != 0)
-        {
-            throw new UserInputException($"--crop_size {cropSize} must be a multiple of {network.SizeMultiple} for {network.NetG}, at least {network.MinimumSide}");
-        }
-
-        if (cropSize < network.DiscriminatorMinimumSide)
-        {
-            throw new UserInputException($"--crop_size {cropSize} is smaller than the {network.NetD} discriminator's smallest input, {network.DiscriminatorMinimumSide}");
-        }
+        if (!network.TakesSide(cropSize)) throw new UserInputException($"--crop_size {cropSize}: {network.NetG} takes sides that are {network.SideRule}");
+        network.CheckDiscriminatorTakes(cropSize);
 
         using var discriminator = WriteSizes(network, output);
         discriminator.eval();

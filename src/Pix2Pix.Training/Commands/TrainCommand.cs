@@ -64,15 +64,12 @@ internal static class TrainCommand
     // exported at its crop size, so the generator must take it; the discriminator must take it where training crops.
     private static void CheckCrop(Options.NetworkOptions network, Options.DataOptions data, Options.TrainOptions train)
     {
-        if (data.CropSize < network.MinimumSide || data.CropSize % network.SizeMultiple != 0)
+        if (!network.TakesSide(data.CropSize))
         {
-            throw new UserInputException($"--crop_size {data.CropSize}: {network.NetG} takes sides that are multiples of {network.SizeMultiple}, at least {network.MinimumSide} (the run is tested and exported at its crop size)");
+            throw new UserInputException($"--crop_size {data.CropSize}: {network.NetG} takes sides that are {network.SideRule} (the run is tested and exported at its crop size)");
         }
 
         if (data.Preprocess is not (Options.Preprocess.ResizeAndCrop or Options.Preprocess.Crop or Options.Preprocess.ScaleWidthAndCrop)) return;
-        if (train.GanMode != Options.GanMode.None && data.CropSize < network.DiscriminatorMinimumSide)
-        {
-            throw new UserInputException($"--crop_size {data.CropSize} is smaller than the {network.NetD} discriminator's smallest input, {network.DiscriminatorMinimumSide}");
-        }
+        if (train.GanMode != Options.GanMode.None) network.CheckDiscriminatorTakes(data.CropSize);
     }
 }

@@ -1,6 +1,6 @@
+using Pix2Pix.Contracts;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace Pix2Pix.Training.Data;
 
@@ -46,7 +46,7 @@ public static class ImageFiles
                 // Decoded without an alpha channel (greys, 16-bit colour): converted; anything else is checked for transparency.
                 if (image is Image<L8> or Image<L16> or Image<Rgb48> or Image<Bgr24>) return image.CloneAs<Rgb24>();
                 using var rgba = image.CloneAs<Rgba32>();
-                return OnWhite(rgba);
+                return PixelConventions.OnWhite(rgba, Configuration.Default);
             }
         }
         catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
@@ -79,22 +79,6 @@ public static class ImageFiles
         var result = codec.GetPixels(info, pixels);
         if (result != SkiaSharp.SKCodecResult.Success) throw new InvalidImageContentException($"libpng could not decode it ({result})");
         using var rgba = Image.LoadPixelData<Rgba32>(pixels, info.Width, info.Height);
-        return OnWhite(rgba);
-    }
-
-    private static Image<Rgb24> OnWhite(Image<Rgba32> rgba)
-    {
-        var opaque = true;
-        rgba.ProcessPixelRows(rows =>
-        {
-            for (var y = 0; y < rows.Height && opaque; y++)
-            {
-                opaque = !Contracts.PixelConventions.HasTransparency(System.Runtime.InteropServices.MemoryMarshal.AsBytes(rows.GetRowSpan(y)));
-            }
-        });
-        if (opaque) return rgba.CloneAs<Rgb24>();
-        var white = new Image<Rgb24>(rgba.Width, rgba.Height, new Rgb24(255, 255, 255));
-        white.Mutate(c => c.DrawImage(rgba, 1f));
-        return white;
+        return PixelConventions.OnWhite(rgba, Configuration.Default);
     }
 }

@@ -44,6 +44,18 @@ public sealed record NetworkOptions
     /// </summary>
     public int MinimumSide => ResnetBlocks is null ? SizeMultiple : Math.Max(8, SizeMultiple);
 
+    /// <summary>Whether the generator takes images of <paramref name="side"/>: a multiple of its size multiple, at least its smallest side.</summary>
+    public bool TakesSide(int side) => side >= MinimumSide && side % SizeMultiple == 0;
+
+    /// <summary>The sides the generator takes, as messages say it.</summary>
+    public string SideRule => $"a multiple of {SizeMultiple}, at least {MinimumSide}";
+
+    /// <summary>Refuses a crop the discriminator scores no patch of.</summary>
+    public void CheckDiscriminatorTakes(int crop)
+    {
+        if (crop < DiscriminatorMinimumSide) throw new UserInputException($"--crop_size {crop} is smaller than the {NetD} discriminator's smallest input, {DiscriminatorMinimumSide}");
+    }
+
     /// <summary>
     /// The smallest side the discriminator scores at least one patch of (24 for the basic PatchGAN, 1 for pixel): its
     /// 4×4 convolutions with padding 1 take a side s to (s − 2) / stride + 1, so the last two (stride 1) need 3 to give

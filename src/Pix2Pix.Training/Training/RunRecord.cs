@@ -26,9 +26,9 @@ public sealed record RunRecord(NetworkOptions Network, DataOptions? Data, TrainO
     public int WorkingSize()
     {
         var size = Data?.CropSize ?? Network.MinimumSide;
-        if (size < Network.MinimumSide || size % Network.SizeMultiple != 0)
+        if (!Network.TakesSide(size))
         {
-            throw new UserInputException($"the run's --crop_size {size}, at which it is tested and exported, is not a side {Network.NetG} takes (a multiple of {Network.SizeMultiple}, at least {Network.MinimumSide}); "
+            throw new UserInputException($"the run's --crop_size {size}, at which it is tested and exported, is not a side {Network.NetG} takes ({Network.SideRule}); "
                 + (Train is null ? "import it again with --crop_size" : $"set \"crop_size\" in {PathIn("RUN")} to one it takes"));
         }
 
