@@ -109,11 +109,14 @@ public class BatchingAndTelemetryTests
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Equal(spinWhenAlone ? (1L, 0L) : (0L, 1L), afterOne);
-        var (batches, requests, _) = BatchSizes(factory);
+        var (batches, _, largest) = BatchSizes(factory);
+        var singles = BatchesOfOne(factory);
         var (alone, shared) = Runs(factory);
         Assert.Equal(batches, alone + shared);
-        // Every run of several requests is shared, so at least the 32 requests beyond the lone ones' went through shared runs.
-        Assert.True(shared > afterOne.Shared && requests - alone >= 32, $"{alone} runs alone, {shared} shared, {requests} requests");
+        // Every run of several requests is shared: only batches of one can have run alone. (How many of the burst's requests
+        // ran alone depends on the machine: on a slow one a straggler can arrive after the others have been answered.)
+        Assert.True(largest > 1, $"the burst of 32 formed no batch of several (largest {largest})");
+        Assert.True(alone <= singles && shared >= batches - singles, $"{alone} runs alone, {shared} shared, {batches} batches of which {singles} of one");
         if (!spinWhenAlone) Assert.Equal(0, alone);
     }
 
@@ -209,6 +212,22 @@ public class BatchingAndTelemetryTests
         }
 
         return (alone, shared);
+    }
+
+    // How many batches, as last exported, ran one request (the histogram's first bucket: its bounds start at 1).
+    private static long BatchesOfOne(ServiceFactory factory)
+    {
+        factory.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        var metric = factory.Metrics.Last(m => m.Name == "pix2pix.batch.size");
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            foreach (var bucket in point.GetHistogramBuckets())
+            {
+                if (bucket.ExplicitBound >= 1) return bucket.BucketCount;
+            }
+        }
+
+        return 0;
     }
 
     // The batch-size histogram as last exported (cumulative): how many batches, how many requests, the largest batch.

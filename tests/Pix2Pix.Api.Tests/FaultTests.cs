@@ -187,7 +187,7 @@ public class FaultTests
         // Another request is on its way, so the worker holds the first in its batch and waits up to a minute for more.
         var onItsWay = batcher.Queue.Announce();
         var held = batcher.Queue.TranslateAsync(new float[3 * 128 * 128], CancellationToken.None);
-        await Task.Delay(300);
+        await QueueDepthReaches(batcher, 0);   // the worker has taken it from the queue, however slow the machine
 
         await batcher.DisposeAsync();
 
@@ -227,6 +227,24 @@ public class FaultTests
     }
 
     /// <summary>The tiny test model's session pool and a batcher draining into it, with their own meters.</summary>
+    // Reads the batcher's queue-depth gauge until it shows depth, for up to 30 s.
+    private static async Task QueueDepthReaches(TinyBatcher batcher, int depth)
+    {
+        var seen = -1;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Name == "pix2pix.queue.depth" && instrument.Meter.Scope == batcher.Meters) l.EnableMeasurementEvents(instrument); };
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => Volatile.Write(ref seen, value));
+        listener.Start();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            listener.RecordObservableInstruments();
+            if (Volatile.Read(ref seen) == depth) return;
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"the queue depth stayed at {Volatile.Read(ref seen)}, not {depth}");
+            await Task.Delay(10);
+        }
+    }
+
     private sealed class TinyBatcher : IAsyncDisposable
     {
         private readonly ServiceProvider meters = new ServiceCollection().AddMetrics().BuildServiceProvider();

@@ -134,18 +134,51 @@ public class ServerLimitsTests
         var reading = stream.ReadAsync(buffer).AsTask();
         while (DateTime.UtcNow < deadline)
         {
-            if (await Task.WhenAny(reading, Task.Delay(1000)) == reading) return Encoding.ASCII.GetString(buffer, 0, await reading);
+            if (await Task.WhenAny(reading, Task.Delay(1000)) == reading) return await RestOfAnswer(stream, buffer, await reading);
             try
             {
                 await stream.WriteAsync(new byte[16]);
             }
             catch (IOException)
             {
-                return Encoding.ASCII.GetString(buffer, 0, await reading.WaitAsync(TimeSpan.FromSeconds(5)));
+                return await RestOfAnswer(stream, buffer, await reading.WaitAsync(TimeSpan.FromSeconds(5)));
             }
         }
 
         throw new TimeoutException("the server neither answered nor closed the slow upload");
+    }
+
+    // The answer whose first read brought `first` bytes, read on until its headers and whole body are in (an answer may come
+    // in more than one segment), the connection closes, or 10 s pass.
+    private static async Task<string> RestOfAnswer(NetworkStream stream, byte[] buffer, int first)
+    {
+        var answer = new StringBuilder(Encoding.ASCII.GetString(buffer, 0, first));
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (first > 0 && !Complete(answer.ToString()))
+        {
+            try
+            {
+                first = await stream.ReadAsync(buffer, enough.Token);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                break;
+            }
+
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, first));
+        }
+
+        return answer.ToString();
+    }
+
+    private static bool Complete(string answer)
+    {
+        var end = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0) return false;
+        var headers = answer[..end].Split("\r\n");
+        if (headers.Any(h => h.Equals("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))) return answer.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
+        var length = headers.FirstOrDefault(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        return length is null || answer.Length - end - 4 >= int.Parse(length["Content-Length:".Length..].Trim());
     }
 
     private static async Task<string> Read(NetworkStream stream, TimeSpan limit)

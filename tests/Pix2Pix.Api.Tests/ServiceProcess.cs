@@ -28,13 +28,28 @@ public sealed class ServiceProcess : IDisposable
     }
 
     /// <summary>
-    /// Starts the service and waits until /health/ready says yes (within <paramref name="readyWithin"/>, 30 s unless
+    /// Starts the service and waits until /health/ready says yes (within <paramref name="readyWithin"/>, 60 s unless
     /// given); a service that does not get there is stopped, not left running, and its last lines go into the error.
     /// <paramref name="morePorts"/>: loopback ports it listens on as well.
     /// </summary>
     public static async Task<ServiceProcess> StartAsync(IDictionary<string, string>? settings = null, TimeSpan? readyWithin = null, int[]? morePorts = null)
     {
-        var port = FreePort();
+        // The free port is found before the service binds it, so something else can take it in between: then the start is
+        // tried again on another.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(FreePort(), settings, readyWithin, morePorts);
+            }
+            catch (NotReadyException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<ServiceProcess> StartOnceAsync(int port, IDictionary<string, string>? settings, TimeSpan? readyWithin, int[]? morePorts)
+    {
         var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Pix2Pix.Api.dll"))
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -60,7 +75,7 @@ public sealed class ServiceProcess : IDisposable
         process.BeginErrorReadLine();
         try
         {
-            await service.WaitReadyAsync(readyWithin ?? TimeSpan.FromSeconds(30));
+            await service.WaitReadyAsync(readyWithin ?? TimeSpan.FromSeconds(60));
         }
         catch (Exception e) when (e is not NotReadyException)
         {
