@@ -96,7 +96,7 @@ static void ServiceSection(Report report, BenchOptions options, string work)
         models.Add(("openmoji", GeneratorConfig.Shipped.Label, GeneratorConfig.Shipped.Side));
     }
 
-    new ServiceBench(report, work, options.ServiceDll, options.Hey, options.Png, options.Requests, options.Quick ? 3 : 5).Run(models);
+    new ServiceBench(report, work, options.ServiceDll, options.Hey, options.Png, options.Requests, perRound: options.Quick ? 20 : 100, rounds: options.Quick ? 3 : 5).Run(models);
 }
 
 static void TrainingSection(Report report, BenchOptions options, int threads)

@@ -11,16 +11,17 @@ namespace Pix2Pix.Bench;
 /// this process, batch 1) and the service under load are measured in alternating rounds, so a ratio compares figures
 /// taken minutes apart on a machine whose speed drifts; each ratio is the median of its rounds, with their spread.
 /// </summary>
-public sealed class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests, int rounds)
+public sealed class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests, int perRound, int rounds)
 {
     public void Run(IReadOnlyList<(string Name, string Label, int Side)> models)
     {
         report.Heading("3. Service overhead: POST /translate under load");
-        report.Line($"`hey -c C` against the service on loopback (one ONNX Runtime session per model, CPU), a 256×256 PNG sketch, {requests} requests per");
-        report.Line($"concurrency in {rounds} rounds; before each round, the model's own time: ONNX Runtime's batch-1 ms/image in this process, in a session the service's own code opens");
-        report.Line("with the service's settings, while the service idles (for the 128² model the service also scales 256² to 128² and back): the faster of");
-        report.Line("its threads spinning through each run (as the service runs a request that has the model to itself) and sleeping between operators (as in busy periods).");
-        report.Line("Ratios are the medians of the rounds' ratios (spread p10…p90).");
+        report.Line($"`hey -c C` against the service on loopback (one ONNX Runtime session per model, CPU), a 256×256 PNG sketch, about {perRound * rounds} requests per");
+        report.Line($"concurrency in {rounds} rounds; before each round, the model's own time: ONNX Runtime's batch-1 ms/image in this process (the service's ONNX Runtime build), in a session");
+        report.Line("the service's own code opens with the service's settings, on the sketch as the service letterboxes it, while the service idles (for the 128² model the service also");
+        report.Line("scales 256² to 128² and back): the faster of its threads spinning through each run (as the service runs a request that has the model to itself) and sleeping");
+        report.Line("between operators (as in busy periods). The p50 is held against the model's median run, the throughput against its runs back to back (their mean),");
+        report.Line("as the service's throughput counts every request of a round. Ratios are the medians of the rounds' ratios (spread p10…p90).");
         report.Line("hey shares the machine's two cores with the service, so the ratios include the load generator's own CPU use.");
         report.Line("\"service's runs\": the mean time of the generator runs inside the service during the rounds (one batch each; its `pix2pix_inference_duration` on /metrics),");
         report.Line("which splits a ratio into the run itself (against the model's own time) and the rest of a request; \"KiB allocated\": what the service's .NET heap");
@@ -39,7 +40,7 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
             foreach (var (name, label, side) in models)
             {
                 using var model = ServiceSession.Open(name, Path.Combine(work, name + ".onnx"));
-                var input = Enumerable.Range(0, 3 * side * side).Select(i => (i % 255) / 127.5f - 1f).ToArray();
+                var input = Letterboxed(png, side);
                 var url = $"http://127.0.0.1:{port}/translate?model={name}";
                 var first = Load(url, 20, 1);   // the first requests after ready, one at a time
                 warmUps.Add($"{label}: {WarmUntilTheJitSettles(port, url)}");
@@ -47,6 +48,7 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
                 foreach (var concurrency in new[] { 1, 2, 4, 8 })
                 {
                     var modelMs = new List<double>();
+                    var modelMeanMs = new List<double>();
                     var runMs = new List<double>();
                     var allocated = new List<double>();
                     var loads = new List<LoadResult>();
@@ -54,11 +56,13 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
                     {
                         // The model's own time is its faster way of running back to back: threads that spin through the run
                         // (as the service runs a lone request) or that sleep between operators (as in busy periods).
-                        double OwnTime(bool alone) => Measure.Median(Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input, alone))).ToArray());
-                        modelMs.Add(Math.Min(OwnTime(alone: true), OwnTime(alone: false)));
+                        double[] OwnTimes(bool alone) => Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input, alone))).ToArray();
+                        var (spinning, sleeping) = (OwnTimes(alone: true), OwnTimes(alone: false));
+                        modelMs.Add(Math.Min(Measure.Median(spinning), Measure.Median(sleeping)));
+                        modelMeanMs.Add(Math.Min(spinning.Average(), sleeping.Average()));
                         var before = ServiceCounters.Read(port, name);
                         var read = Stopwatch.StartNew();
-                        var load = Load(url, Math.Max(2 * concurrency, requests / rounds), concurrency);
+                        var load = Load(url, Math.Max(2, perRound / concurrency) * concurrency, concurrency);   // hey sends n / c from each worker
                         loads.Add(load);
                         // The Prometheus exporter answers a scrape within 300 ms of the last from its cache.
                         Thread.Sleep(Math.Max(0, 350 - (int)read.ElapsedMilliseconds));
@@ -72,7 +76,7 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
                     var latencies = loads.SelectMany(l => l.Latencies).ToArray();
                     var p50 = Measure.Percentile(latencies, 0.5);
                     var latencyRatios = loads.Select((l, r) => l.P50 / modelMs[r]).ToArray();
-                    var throughputRatios = loads.Select((l, r) => l.Throughput * modelMs[r] / 1000).ToArray();
+                    var throughputRatios = loads.Select((l, r) => l.Throughput * modelMeanMs[r] / 1000).ToArray();
                     if (concurrency == 1) cold.Add($"{label}: the first 20 requests' p50 {F(first.P50)} ms, {F(first.P50 / p50, 2)}× the warm p50 ({F(p50)} ms)");
                     rows.Add([label, $"{concurrency}", $"{latencies.Length}", F(latencies.Length / loads.Sum(l => l.Seconds)), F(p50),
                         F(Measure.Percentile(latencies, 0.99)), $"{loads.Sum(l => l.Errors)}", F(Measure.Median(modelMs)), runMs.Count > 0 ? F(Measure.Median(runMs)) : "–", allocated.Count > 0 ? F(Measure.Median(allocated), 0) : "–",
@@ -190,7 +194,18 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
         var rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).Where(c => c.Length >= 8).ToArray();
         var latencies = rows.Select(c => double.Parse(c[0], CultureInfo.InvariantCulture) * 1000).ToArray();
         var end = rows.Max(c => double.Parse(c[7], CultureInfo.InvariantCulture) + double.Parse(c[0], CultureInfo.InvariantCulture));
-        return new LoadResult(latencies, end, rows.Count(c => c[6] != "200"));
+        // hey's CSV lists the requests that got an answer; the rest of what it sent failed (refused, reset, timed out) and
+        // count as errors too. It sends n / c requests from each of its c workers.
+        return new LoadResult(latencies, end, rows.Count(c => c[6] != "200") + Math.Max(0, n / concurrency * concurrency - rows.Length));
+    }
+
+    // The sketch as the service hands it to the model: letterboxed to the model's side, planar values in [-1, 1].
+    private static float[] Letterboxed(string png, int side)
+    {
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(png);
+        var input = new float[3 * side * side];
+        Pix2Pix.Contracts.Letterbox.Fit(image, side, input);
+        return input;
     }
 
     private Process Start(int port)
