@@ -3,6 +3,7 @@ using Pix2Pix.Api.Apis;
 using Pix2Pix.Api.Extensions;
 
 if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync(args);
+StartupFailure.ExitWithOneLineOnUnhandled();
 
 var builder = WebApplication.CreateBuilder(args);
 

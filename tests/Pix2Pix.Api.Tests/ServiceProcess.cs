@@ -48,26 +48,31 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the service on loopback <paramref name="port"/> with <paramref name="settings"/> until it exits by itself (a start
+    /// that fails), within <paramref name="within"/>: its exit code, standard output and standard error.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunUntilExitAsync(IDictionary<string, string> settings, int port, TimeSpan within)
+    {
+        using var process = Process.Start(StartInfo([port], settings))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(within);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the service was still running after {within.TotalSeconds:F0} s; its output:\n{await output}{await error}");
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+
     private static async Task<ServiceProcess> StartOnceAsync(int port, IDictionary<string, string>? settings, TimeSpan? readyWithin, int[]? morePorts)
     {
-        var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Pix2Pix.Api.dll"))
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_URLS"] = string.Join(';', (morePorts ?? []).Prepend(port).Select(p => $"http://127.0.0.1:{p}"));
-        start.Environment["Inference__ModelsFolder"] = TestModels.Folder;
-        start.Environment["Inference__UseCuda"] = "false";
-        // One session per model whatever the machine's cores (the default opens one per four): the same service everywhere.
-        start.Environment["Inference__SessionsPerModel"] = "1";
-        // As ServiceFactory: the decode limits (2 s, one decode per core) would turn a slow moment of a busy test machine
-        // into a 422 or 503 in tests about something else; the tests of those limits set their own.
-        start.Environment["Uploads__DecodeTimeoutMilliseconds"] = "30000";
-        start.Environment["Uploads__MaxConcurrentDecodes"] = "16";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        var process = Process.Start(start)!;
+        var process = Process.Start(StartInfo((morePorts ?? []).Prepend(port), settings))!;
         var service = new ServiceProcess(process, port);
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) service.Output.Enqueue(line.Data); };
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) service.Output.Enqueue(line.Data); };
@@ -84,6 +89,29 @@ public sealed class ServiceProcess : IDisposable
         }
 
         return service;
+    }
+
+    // The service's process: its Release build from the test output, on loopback ports, with the test models and settings.
+    private static ProcessStartInfo StartInfo(IEnumerable<int> ports, IDictionary<string, string>? settings)
+    {
+        var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Pix2Pix.Api.dll"))
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_URLS"] = string.Join(';', ports.Select(p => $"http://127.0.0.1:{p}"));
+        start.Environment["Inference__ModelsFolder"] = TestModels.Folder;
+        start.Environment["Inference__UseCuda"] = "false";
+        // One session per model whatever the machine's cores (the default opens one per four): the same service everywhere.
+        start.Environment["Inference__SessionsPerModel"] = "1";
+        // As ServiceFactory: the decode limits (2 s, one decode per core) would turn a slow moment of a busy test machine
+        // into a 422 or 503 in tests about something else; the tests of those limits set their own.
+        start.Environment["Uploads__DecodeTimeoutMilliseconds"] = "30000";
+        start.Environment["Uploads__MaxConcurrentDecodes"] = "16";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        return start;
     }
 
     public void Signal(string signal)
