@@ -66,6 +66,31 @@ public class ModelsAndHealthTests
         Assert.Equal(HttpStatusCode.NotFound, (await closed.GetAsync("/swagger/index.html")).StatusCode);
     }
 
+    [Theory]
+    [InlineData(false, "is missing")]
+    [InlineData(true, "is a file, not a folder")]
+    public async Task A_models_folder_that_is_missing_or_a_file_is_named_so_by_readiness_requests_and_the_log(bool aFile, string problem)
+    {
+        var path = aFile ? Path.GetTempFileName() : Path.Combine(Path.GetTempPath(), $"pix2pix-absent-{Guid.NewGuid():N}");
+        try
+        {
+            await using var factory = new ServiceFactory(path);
+            var client = await factory.ReadyClientAsync(requireReady: false);
+
+            var ready = await client.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            var reason = await ready.Content.ReadAsStringAsync();
+            Assert.Contains($"the models folder {problem}", reason);
+            Assert.DoesNotContain(path, reason);   // clients are not told paths
+            await TranslateTests.AssertProblem(await client.PostAsync("/translate", TranslateTests.Raw(Pngs.Rgb(8, 8))), HttpStatusCode.ServiceUnavailable, $"The models folder {problem}");
+            Assert.Contains(factory.Logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains($"The models folder {path} {problem}"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task Without_models_the_service_starts_live_but_not_ready_and_says_why()
     {

@@ -53,6 +53,10 @@ public sealed class ModelRegistry : IAsyncDisposable
 
     public GeneratorModel? Find(string name) => Volatile.Read(ref models).GetValueOrDefault(name);
 
+    /// <summary>What is wrong with the models folder itself ("is missing", "is a file, not a folder"), or null when it is a folder.</summary>
+    public string? FolderProblem() =>
+        Directory.Exists(Folder) ? null : File.Exists(Folder) ? "is a file, not a folder" : "is missing";
+
     /// <summary>Why the newest file of a model could not replace the version that serves, or null.</summary>
     public string? ReloadError(string name) => Volatile.Read(ref reloadErrors).GetValueOrDefault(name);
 
@@ -70,7 +74,7 @@ public sealed class ModelRegistry : IAsyncDisposable
             var model = name is null ? null : Find(name);
             if (model is null)
             {
-                if (name is null) throw new ServiceUnavailable("No model", "No models (*.onnx) are installed in the models folder.", null);
+                if (name is null) throw new ServiceUnavailable("No model", FolderProblem() is { } problem ? $"The models folder {problem}: no models are installed; the operator fixes Inference:ModelsFolder." : "No models (*.onnx) are installed in the models folder.", null);
                 if (string.IsNullOrWhiteSpace(requested)) throw new ServiceUnavailable("Default model missing", $"The default model '{name}' is not in the models folder; name one of GET /models, or the operator fixes Inference:DefaultModel.", null);
                 throw new UnknownModel(name);
             }
@@ -94,7 +98,7 @@ public sealed class ModelRegistry : IAsyncDisposable
         if (!Loaded) return "models are loading";
         // Said to anonymous clients: no paths (the log names the folder).
         var name = DefaultName;
-        if (name is null) return "no models (*.onnx) in the models folder";
+        if (name is null) return FolderProblem() is { } problem ? $"the models folder {problem}" : "no models (*.onnx) in the models folder";
         var model = Find(name);
         if (model is null) return $"the default model '{name}' is not in the models folder";
         return model.State == ModelState.Ready ? null : $"the default model '{name}' failed to load: {model.PublicError}";
@@ -104,7 +108,8 @@ public sealed class ModelRegistry : IAsyncDisposable
     public void CompleteStartup()
     {
         var name = DefaultName;
-        if (name is null) logger.LogWarning("No models (*.onnx) in {Folder}", Folder);
+        if (name is null && FolderProblem() is { } problem) logger.LogWarning("The models folder {Folder} {Problem} (Inference:ModelsFolder): no models to serve", Folder, problem);
+        else if (name is null) logger.LogWarning("No models (*.onnx) in {Folder}", Folder);
         else if (Find(name) is null) logger.LogError("The default model {Model} is not in {Folder}", name, Folder);
         Loaded = true;
     }

@@ -87,7 +87,7 @@ public sealed class ModelsFolderWatcher(
         {
             if (ModelFiles() is not { } found)
             {
-                if (!folderMissingReported) logger.LogWarning("The models folder {Folder} is missing; the models loaded keep serving", registry.Folder);
+                if (!folderMissingReported) logger.LogWarning("The models folder {Folder} {Problem}; the models loaded keep serving", registry.Folder, registry.FolderProblem() ?? "is missing");
                 folderMissingReported = true;
                 return;
             }
