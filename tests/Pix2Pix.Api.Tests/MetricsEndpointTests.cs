@@ -59,6 +59,19 @@ public class MetricsEndpointTests
         using var scrape = await scraper.GetAsync("/internal/metrics");
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
         Assert.Contains("pix2pix_", await scrape.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(service.Output, l => l.Contains("is not a port the service listens on"));
+    }
+
+    [Fact]
+    public async Task A_scrape_port_the_service_does_not_listen_on_is_logged_as_an_error_naming_it()
+    {
+        var elsewhere = ServiceProcess.FreePort();
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Metrics__PrometheusPort"] = $"{elsewhere}" });
+
+        var expected = $"Metrics:PrometheusPort {elsewhere} is not a port the service listens on ({service.Url})";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!service.Output.Any(l => l.Contains(expected)) && waited.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(50);
+        Assert.Contains(service.Output, l => l.Contains(expected));
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public static class ObservabilityExtensions
     public static IHostApplicationBuilder AddObservability(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
+        if (options.Problems().ToArray() is { Length: > 0 } problems) throw new Microsoft.Extensions.Options.OptionsValidationException(MetricsOptions.Section, typeof(MetricsOptions), problems);
         builder.Services.AddSingleton(options);
         var otel = builder.Services.AddOpenTelemetry()
             .WithLogging(configureBuilder: _ => { }, configureOptions: logging =>
@@ -54,6 +55,21 @@ public static class ObservabilityExtensions
     /// </summary>
     public static WebApplication UsePortBoundEndpoints(this WebApplication app)
     {
+        // A scrape port the server does not listen on would leave the metrics answered nowhere, without a word.
+        var metrics = app.Services.GetRequiredService<MetricsOptions>();
+        if (metrics.PrometheusEnabled && metrics.PrometheusPort > 0)
+        {
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                var ports = app.Urls.Select(url => Microsoft.AspNetCore.Http.BindingAddress.Parse(url).Port).ToArray();
+                if (ports.Length > 0 && !ports.Contains(metrics.PrometheusPort))
+                {
+                    app.Logger.LogError("Metrics:PrometheusPort {Port} is not a port the service listens on ({Addresses}), so nothing answers {Path}; listen on it as well (e.g. ASPNETCORE_HTTP_PORTS=8080;{Port})",
+                        metrics.PrometheusPort, string.Join(", ", app.Urls), metrics.PrometheusPath, metrics.PrometheusPort);
+                }
+            });
+        }
+
         app.Use((context, next) =>
         {
             if (context.GetEndpoint()?.Metadata.GetMetadata<OnlyOnPort>() is not { } bound || context.Connection.LocalPort == bound.Port) return next(context);

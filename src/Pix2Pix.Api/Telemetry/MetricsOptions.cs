@@ -13,4 +13,10 @@ public sealed record MetricsOptions
 
     /// <summary>Answer the scrape only on this port (one the service also listens on, e.g. ASPNETCORE_HTTP_PORTS=8080;9464); 0 = any.</summary>
     public int PrometheusPort { get; init; }
+
+    /// <summary>What is wrong with these settings, one line each; empty when they can be used.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (PrometheusPort is < 0 or > 65535) yield return $"Metrics:PrometheusPort must be 0 (any port) or a port, 1 to 65535 (not {PrometheusPort})";
+    }
 }
