@@ -82,6 +82,8 @@ public sealed record InferenceOptions
         if (CudaDeviceId < 0) yield return "Inference:CudaDeviceId must be 0 or more";
         if (GpuMemLimitMegabytes < 0) yield return "Inference:GpuMemLimitMegabytes must be 0 (no limit) or more";
         if (MaxBatchSize < 1) yield return "Inference:MaxBatchSize must be at least 1";
+        if (SessionsPerModel < 0) yield return "Inference:SessionsPerModel must be 0 (one per four cores) or more";
+        if (WarmUpRequests < 0) yield return "Inference:WarmUpRequests must be 0 (no warm-up) or more";
         if (QueueCapacity < 1) yield return "Inference:QueueCapacity must be at least 1";
         if (MaxBatchWaitMilliseconds < 0) yield return "Inference:MaxBatchWaitMilliseconds must be 0 (no waiting) or more";
         if (!(ReloadPollSeconds <= 0 || ReloadPollSeconds is >= 0.01 and <= Extensions.TimeoutLimits.MaxSeconds))
