@@ -38,6 +38,12 @@ public static class ServerLimitsExtensions
                 [$"Server: connections and timeouts must be at least 1, rates and the request timeout 0 (no limit) or more, and no timeout above {TimeoutLimits.MaxSecondsText} s"]);
         }
 
+        if (UnlistenableUrls(builder.Configuration["urls"]).ToArray() is { Length: > 0 } urls)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException("urls", typeof(ServerLimits),
+                [$"urls (ASPNETCORE_URLS, --urls): {string.Join(", ", urls.Select(u => $"'{u}'"))} has no valid port; Kestrel would listen on port 80 of every interface instead"]);
+        }
+
         builder.Services.Configure<KestrelServerOptions>(kestrel =>
         {
             kestrel.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
@@ -57,5 +63,21 @@ public static class ServerLimitsExtensions
             },
         }));
         return builder;
+    }
+
+    // The addresses of a urls setting whose port is not a number from 0 to 65535 (Kestrel takes "http://127.0.0.1:abc" for a
+    // host name and listens on port 80 of every interface). Unix sockets and addresses without a port are left to Kestrel.
+    private static IEnumerable<string> UnlistenableUrls(string? urls)
+    {
+        foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var scheme = url.IndexOf("://", StringComparison.Ordinal);
+            if (scheme < 0) continue;
+            var authority = url[(scheme + 3)..].Split('/')[0];
+            if (authority.StartsWith("unix:", StringComparison.OrdinalIgnoreCase) || authority.StartsWith("pipe:", StringComparison.OrdinalIgnoreCase)) continue;
+            var colon = authority.StartsWith('[') ? authority.IndexOf("]:", StringComparison.Ordinal) + 1 : authority.LastIndexOf(':');
+            if (colon <= 0) continue;
+            if (!int.TryParse(authority[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > 65535) yield return url;
+        }
     }
 }
