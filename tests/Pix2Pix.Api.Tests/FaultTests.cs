@@ -231,7 +231,6 @@ public class FaultTests
         }
     }
 
-    /// <summary>The tiny test model's session pool and a batcher draining into it, with their own meters.</summary>
     // Reads the batcher's queue-depth gauge until it shows depth, for up to 30 s.
     private static async Task QueueDepthReaches(TinyBatcher batcher, int depth)
     {
@@ -250,6 +249,7 @@ public class FaultTests
         }
     }
 
+    /// <summary>The tiny test model's session pool and a batcher draining into it, with their own meters.</summary>
     private sealed class TinyBatcher : IAsyncDisposable
     {
         private readonly ServiceProvider meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
