@@ -37,14 +37,19 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
             var rows = new List<string[]>();
             var cold = new List<string>();
             var warmUps = new List<string>();
-            foreach (var (name, label, side) in models)
+            string UrlOf(string name) => $"http://127.0.0.1:{port}/translate?model={name}";
+            // The first requests after ready, one at a time, to every model before any is measured further: the later models'
+            // used to be sent after the earlier ones' rounds, minutes after ready, on a service the rounds had warmed.
+            var firsts = models.Select(m => Load(UrlOf(m.Name), 20, 1)).ToArray();
+            foreach (var ((name, label, side), first) in models.Zip(firsts))
             {
                 using var model = ServiceSession.Open(name, Path.Combine(work, name + ".onnx"));
                 var input = Letterboxed(png, side);
-                var url = $"http://127.0.0.1:{port}/translate?model={name}";
-                var first = Load(url, 20, 1);   // the first requests after ready, one at a time
+                var url = UrlOf(name);
                 warmUps.Add($"{label}: {WarmUntilTheJitSettles(port, url)}");
-                var runs = Math.Clamp((int)(300 / Measure.Milliseconds(() => model.Run(input))), 5, 40);
+                // About a second of runs per way of running, at least 10 (it was 0.3 s and at least 5: five runs of unet_256,
+                // about 90 ms each, made a noisy reference for its ratios).
+                var runs = Math.Clamp((int)(1000 / Measure.Milliseconds(() => model.Run(input))), 10, 40);
                 foreach (var concurrency in new[] { 1, 2, 4, 8 })
                 {
                     var modelMs = new List<double>();
@@ -86,7 +91,7 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
 
             report.Table(["model", "concurrency", "requests", "requests/s", "p50 ms", "p99 ms", "non-200", "model ms", "service's runs ms", "KiB allocated / request", "p50 / model", "throughput / model's"], rows);
             report.Line();
-            report.Line($"Start to ready: {F(toReady)} s (process start to the first 200 from `/health/ready`, the models loaded and the request path warmed up). Right after ready:");
+            report.Line($"Start to ready: {F(toReady)} s (process start to the first 200 from `/health/ready`, the models loaded and the request path warmed up). Right after ready, 20 requests to each model in turn, one at a time:");
             report.Line();
             foreach (var line in cold) report.Line($"- {line}");
             report.Line();
