@@ -21,6 +21,7 @@ app.UseStatusCodePages();
 app.UseApiDocumentation();
 app.UseSketchPad();
 app.UsePortBoundEndpoints();
+app.UseHttpPathWarmUp();
 app.UseAccessControl();
 app.UseRequestTimeouts();
 

@@ -81,6 +81,7 @@ public class FaultTests
     [InlineData("Inference:MaxBatchWaitMilliseconds", "-5", "Inference:MaxBatchWaitMilliseconds must be 0 (no waiting) or more")]
     [InlineData("Inference:SessionsPerModel", "-1", "Inference:SessionsPerModel must be 0 (one per four cores) or more")]
     [InlineData("Inference:WarmUpRequests", "-1", "Inference:WarmUpRequests must be 0 (no warm-up) or more")]
+    [InlineData("Inference:HttpWarmUpSeconds", "-1", "Inference:HttpWarmUpSeconds must be 0 (no warm-up) to 4,294,967")]
     [InlineData("urls", "http://127.0.0.1:abc", "'http://127.0.0.1:abc' has no valid port")]   // Kestrel listened on port 80 of every interface
     [InlineData("urls", "http://127.0.0.1:8080;http://[::1]:99999", "'http://[::1]:99999' has no valid port")]
     [InlineData("Metrics:PrometheusPort", "70000", "Metrics:PrometheusPort must be 0 (any port) or a port, 1 to 65535")]   // the metrics were answered nowhere

@@ -30,6 +30,8 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             // or 503 in tests about something else; the tests of those limits set their own.
             ["Uploads:DecodeTimeoutMilliseconds"] = "30000",
             ["Uploads:MaxConcurrentDecodes"] = "16",
+            // No warm-up of the HTTP path over loopback where a test serves on Kestrel (UseKestrel): HttpWarmUpTests turn it on.
+            ["Inference:HttpWarmUpSeconds"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) this.settings[key] = value;
     }

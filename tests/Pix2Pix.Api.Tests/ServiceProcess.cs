@@ -110,6 +110,8 @@ public sealed class ServiceProcess : IDisposable
         start.Environment["Uploads__DecodeTimeoutMilliseconds"] = "30000";
         start.Environment["Uploads__MaxConcurrentDecodes"] = "16";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // No warm-up of the HTTP path over loopback (up to 10 s a start): HttpWarmUpTests turn it on.
+        start.Environment["Inference__HttpWarmUpSeconds"] = "0";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         return start;
     }

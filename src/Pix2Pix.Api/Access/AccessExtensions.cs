@@ -25,7 +25,7 @@ public static class AccessExtensions
             options.AddPolicy(ClientPolicy, policy => { if (auth.Enabled) policy.RequireAuthenticatedUser(); else policy.RequireAssertion(_ => true); }));
         builder.Services.AddRateLimiter(options =>
         {
-            options.AddPolicy(ClientPolicy, context => !rate.Enabled
+            options.AddPolicy(ClientPolicy, context => !rate.Enabled || Inference.HttpPathWarmUp.IsWarmUp(context)
                 ? RateLimitPartition.GetNoLimiter("open")
                 : RateLimitPartition.GetTokenBucketLimiter(ClientPartition.Of(context), _ => new TokenBucketRateLimiterOptions
                 {

@@ -40,7 +40,7 @@ public static class TranslateApi
         using var lease = registry.Lease(model);
         using var upload = buffers.Open();
         var png = await UploadReader.ReadAsync(context.Request, uploads.Value, upload, context.RequestAborted);
-        var result = await translator.TranslateAsync(png, lease.Model, context.RequestAborted);
+        var result = await translator.TranslateAsync(png, lease.Model, context.RequestAborted, warmUp: HttpPathWarmUp.IsWarmUp(context));
         return TypedResults.File(result, "image/png");
     }
 }

@@ -35,6 +35,8 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton<UploadBuffers>();
         builder.Services.AddSingleton<ImageTranslator>();
         builder.Services.AddSingleton<RequestPathWarmUp>();
+        builder.Services.AddSingleton<HttpPathWarmUp>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<HttpPathWarmUp>());
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Apis.ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: ["ready"]);
@@ -46,6 +48,18 @@ public static class ApplicationServiceExtensions
     {
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        return app;
+    }
+
+    /// <summary>Recognises the HTTP warm-up's own requests (<see cref="HttpPathWarmUp"/>), before access control counts them.</summary>
+    public static WebApplication UseHttpPathWarmUp(this WebApplication app)
+    {
+        var warmUp = app.Services.GetRequiredService<HttpPathWarmUp>();
+        app.Use((context, next) =>
+        {
+            warmUp.Recognise(context);
+            return next(context);
+        });
         return app;
     }
 

@@ -31,6 +31,9 @@ public static class ObservabilityExtensions
                 if (options.PrometheusEnabled) metrics.AddPrometheusExporter();
             });
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
+        // The service's own warm-up requests make no traces.
+        builder.Services.AddOptions<OpenTelemetry.Instrumentation.AspNetCore.AspNetCoreTraceInstrumentationOptions>()
+            .Configure<Inference.HttpPathWarmUp>((tracing, warmUp) => tracing.Filter = context => !warmUp.Carries(context));
         return builder;
     }
 

@@ -72,6 +72,13 @@ public sealed record InferenceOptions
     /// <summary>Translations run through the whole request path per model before the service says it is ready.</summary>
     public int WarmUpRequests { get; init; } = 20;
 
+    /// <summary>
+    /// The most time, in seconds, that requests to the service's own address may take to warm up the HTTP path (Kestrel,
+    /// routing, access control, the endpoint) before it says it is ready; they stop sooner once the JIT has gone quiet
+    /// (<see cref="HttpPathWarmUp"/>). 0: none.
+    /// </summary>
+    public double HttpWarmUpSeconds { get; init; } = 10;
+
     /// <summary>What is wrong with these settings, one line each; empty when they can be used.</summary>
     public IEnumerable<string> Problems()
     {
@@ -84,6 +91,7 @@ public sealed record InferenceOptions
         if (MaxBatchSize < 1) yield return "Inference:MaxBatchSize must be at least 1";
         if (SessionsPerModel < 0) yield return "Inference:SessionsPerModel must be 0 (one per four cores) or more";
         if (WarmUpRequests < 0) yield return "Inference:WarmUpRequests must be 0 (no warm-up) or more";
+        if (!(HttpWarmUpSeconds is >= 0 and <= Extensions.TimeoutLimits.MaxSeconds)) yield return $"Inference:HttpWarmUpSeconds must be 0 (no warm-up) to {Extensions.TimeoutLimits.MaxSecondsText}";
         if (QueueCapacity < 1) yield return "Inference:QueueCapacity must be at least 1";
         if (MaxBatchWaitMilliseconds < 0) yield return "Inference:MaxBatchWaitMilliseconds must be 0 (no waiting) or more";
         if (!(ReloadPollSeconds <= 0 || ReloadPollSeconds is >= 0.01 and <= Extensions.TimeoutLimits.MaxSeconds))

@@ -38,7 +38,7 @@ public sealed class RequestPathWarmUp(ImageTranslator translator, IOptions<Infer
     }
 
     // A line drawing (a framed circle) of the size users send most, as a PNG.
-    private static byte[] Sketch(int size)
+    internal static byte[] Sketch(int size)
     {
         using var image = new Image<Rgb24>(size, size, new Rgb24(255, 255, 255));
         var (centre, radius) = (size / 2.0, size / 3.0);
