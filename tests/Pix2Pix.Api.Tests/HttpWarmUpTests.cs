@@ -22,7 +22,7 @@ public class HttpWarmUpTests
 
         var warmed = await LineAsync(service, "The HTTP path warmed up with");
         var sent = int.Parse(Regex.Match(warmed, @"warmed up with (\d+) requests").Groups[1].Value);
-        Assert.True(sent >= 25, warmed);
+        Assert.True(sent >= 1, warmed);
         static string[] TranslateCounts(string metrics) =>
             metrics.Split('\n').Where(l => l.StartsWith("http_server_request_duration_seconds_count{") && l.Contains("http_route=\"/translate\"")).ToArray();
         var metrics = await service.Client.GetStringAsync("/metrics");
@@ -60,9 +60,41 @@ public class HttpWarmUpTests
 
         Assert.Equal(HttpStatusCode.OK, (await service.Client.SendAsync(Translate())).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await service.Client.SendAsync(Translate())).StatusCode);
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 3; i++) statuses.Add((await service.Client.SendAsync(Translate(warmUpHeader: new string('0', 64)))).StatusCode);
-        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        // Three at once against an empty bucket that gains one permit a second: at least two are refused.
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ => (await service.Client.SendAsync(Translate(warmUpHeader: new string('0', 64)))).StatusCode));
+        Assert.True(statuses.Count(s => s == HttpStatusCode.TooManyRequests) >= 2, string.Join(", ", statuses));
+    }
+
+    [Fact]
+    public async Task Until_it_is_done_readiness_says_the_HTTP_path_is_warming_up()
+    {
+        await using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Inference:HttpWarmUpSeconds"] = "10" });
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var client = await factory.ReadyClientAsync(requireReady: false);
+
+        var answers = new List<string>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(10))
+        {
+            using var ready = await client.GetAsync("/health/ready");
+            answers.Add(await ready.Content.ReadAsStringAsync());
+            if (ready.IsSuccessStatusCode) break;
+        }
+
+        Assert.Contains(answers, a => a.Contains("the HTTP path is warming up"));
+        Assert.Contains("\"Healthy\"", answers[^1]);
+        Assert.Contains(factory.Logs.Entries, e => e.Message.Contains("The HTTP path warmed up with"));
+    }
+
+    [Fact]
+    public async Task A_limit_that_refuses_the_warm_up_sketch_leaves_the_service_ready_unwarmed_with_a_warning_that_says_why()
+    {
+        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>(WarmUpOn) { ["Uploads__MaxSide"] = "8" });
+
+        var warning = await LineAsync(service, "The HTTP path was not warmed up");
+        Assert.Contains("answered 422", warning);
+        Assert.Contains("each side may be at most 8", warning);   // the problem's detail, not only its status
+        Assert.DoesNotContain(service.Output, line => line.Contains("The HTTP path warmed up with"));
     }
 
     [Fact]

@@ -33,7 +33,11 @@ public static class ObservabilityExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
         // The service's own warm-up requests make no traces.
         builder.Services.AddOptions<OpenTelemetry.Instrumentation.AspNetCore.AspNetCoreTraceInstrumentationOptions>()
-            .Configure<Inference.HttpPathWarmUp>((tracing, warmUp) => tracing.Filter = context => !warmUp.Carries(context));
+            .Configure<Inference.HttpPathWarmUp>((tracing, warmUp) =>
+            {
+                var others = tracing.Filter;
+                tracing.Filter = context => !warmUp.Carries(context) && (others?.Invoke(context) ?? true);
+            });
         return builder;
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Runtime;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -17,8 +18,8 @@ namespace Pix2Pix.Api.Inference;
 /// tier up Kestrel's, routing's, access control's and the endpoint's methods, which the in-process warm-up
 /// (<see cref="RequestPathWarmUp"/>) does not reach and which .NET otherwise tiered up on a core taken from the first users'
 /// requests. At most Inference:HttpWarmUpSeconds (0: off). The requests carry a token made for this process: the rate
-/// limit, the request metrics (http.server.request.duration and the service's own) and the request spans leave them out
-/// (the pipeline's spans and the routing and Kestrel counters still see them, as they see the in-process warm-up's).
+/// limit, the traces and the duration metrics (http.server.request.duration, the service's translate, queue, batch and
+/// inference metrics) leave them out; the gauges of requests in flight and the routing and Kestrel counters see them, before ready.
 /// Whatever goes wrong is logged and the service becomes ready unwarmed.
 /// </summary>
 public sealed class HttpPathWarmUp(IServer server, IHostApplicationLifetime lifetime, ModelRegistry registry, IOptions<InferenceOptions> options, AuthOptions auth, ILogger<HttpPathWarmUp> logger)
@@ -57,23 +58,30 @@ public sealed class HttpPathWarmUp(IServer server, IHostApplicationLifetime life
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
+        // The host stops the server (and drains it) before it cancels this service's token: a stop during the warm-up
+        // ends it at once, not with requests the draining server refuses.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, lifetime.ApplicationStopping);
         try
         {
             var seconds = options.Value.HttpWarmUpSeconds;
             if (seconds <= 0) return;
-            await WhenStarted(stopping);
+            await WhenStarted(stop.Token);
             if (Address() is not { } address)
             {
                 logger.LogInformation("The HTTP path was not warmed up: the server listens on no http:// address ({Addresses})", string.Join(", ", Addresses()));
                 return;
             }
 
-            while (registry.NotReadyReason() is not null) await Task.Delay(50, stopping);
-            await WarmUpAsync(address, TimeSpan.FromSeconds(seconds), stopping);
+            while (registry.NotReadyReason() is not null) await Task.Delay(50, stop.Token);
+            await WarmUpAsync(address, TimeSpan.FromSeconds(seconds), stop.Token);
         }
-        catch (Exception e) when (!stopping.IsCancellationRequested)
+        catch (Exception e) when (!stop.IsCancellationRequested)
         {
             logger.LogWarning("The HTTP path was not warmed up ({Reason}); the first requests will be slower", e.Message);
+        }
+        catch (Exception) when (stop.IsCancellationRequested)
+        {
+            // Stopping: whatever the stop interrupted.
         }
         finally
         {
@@ -85,31 +93,57 @@ public sealed class HttpPathWarmUp(IServer server, IHostApplicationLifetime life
     {
         var size = registry.DefaultName is { } name && registry.Find(name)?.Card is { } card ? card.NativeSize : 128;
         var png = RequestPathWarmUp.Sketch(2 * size);
-        // Straight to the service: no proxy from HTTP_PROXY and the like.
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        // Straight to the service: no proxy from HTTP_PROXY and the like, and no redirect that would take the headers elsewhere.
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.Add(Header, Encoding.ASCII.GetString(token));
         if (auth.Enabled) client.DefaultRequestHeaders.Add(ApiKeyAuthentication.Header, auth.Keys[0]);
+        // The budget bounds the time to ready: a request still running when it ends is given up.
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        within.CancelAfter(budget);
         var started = Stopwatch.GetTimestamp();
         var (sent, quiet, jit) = (0, 0, JitInfo.GetCompilationTime());
-        while (quiet < 2 && Stopwatch.GetElapsedTime(started) < budget)
+        try
         {
-            var batch = Stopwatch.GetTimestamp();
-            for (var i = 0; i < Batch && Stopwatch.GetElapsedTime(started) < budget; i++, sent++)
+            while (quiet < 2)
             {
-                using var content = new ByteArrayContent(png);
-                content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-                using var response = await client.PostAsync("translate", content, stopping);
-                if (!response.IsSuccessStatusCode) throw new HttpRequestException($"POST {address}translate answered {(int)response.StatusCode} {response.ReasonPhrase}");
-            }
+                var (batch, count) = (Stopwatch.GetTimestamp(), 0);
+                for (; count < Batch; count++, sent++)
+                {
+                    using var content = new ByteArrayContent(png);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+                    using var response = await client.PostAsync("translate", content, within.Token);
+                    if (!response.IsSuccessStatusCode) throw new HttpRequestException($"POST {address}translate answered {(int)response.StatusCode}: {await DetailAsync(response, within.Token)}");
+                }
 
-            var (now, took) = (JitInfo.GetCompilationTime(), Stopwatch.GetElapsedTime(batch));
-            quiet = (now - jit).TotalSeconds < QuietJit * took.TotalSeconds ? quiet + 1 : 0;
-            logger.LogDebug("HTTP warm-up: {Requests} requests in {Milliseconds:F0} ms, {Jit:F1} ms of JIT", Batch, took.TotalMilliseconds, (now - jit).TotalMilliseconds);
-            jit = now;
+                var (now, took) = (JitInfo.GetCompilationTime(), Stopwatch.GetElapsedTime(batch));
+                quiet = (now - jit).TotalSeconds < QuietJit * took.TotalSeconds ? quiet + 1 : 0;
+                logger.LogDebug("HTTP warm-up: {Requests} requests in {Milliseconds:F0} ms, {Jit:F1} ms of JIT", count, took.TotalMilliseconds, (now - jit).TotalMilliseconds);
+                jit = now;
+            }
+        }
+        catch (OperationCanceledException) when (within.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            // The budget ran out.
         }
 
         logger.LogInformation("The HTTP path warmed up with {Requests} requests to {Address} in {Milliseconds:F0} ms{Unfinished}", sent, address,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds, quiet < 2 ? $" (Inference:HttpWarmUpSeconds, {budget.TotalSeconds:0.#} s, ran out before the JIT went quiet)" : "");
+    }
+
+    // What a refusal says: its problem details' detail (a limit below the warm-up sketch's size, say), else its reason phrase.
+    private static async Task<string> DetailAsync(HttpResponseMessage response, CancellationToken cancellation)
+    {
+        try
+        {
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellation));
+            if (problem.RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 } text) return text;
+        }
+        catch (JsonException)
+        {
+            // Not problem details.
+        }
+
+        return response.ReasonPhrase ?? "no reason given";
     }
 
     private Task WhenStarted(CancellationToken stopping)
