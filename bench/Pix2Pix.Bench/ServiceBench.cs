@@ -11,7 +11,7 @@ namespace Pix2Pix.Bench;
 /// this process, batch 1) and the service under load are measured in alternating rounds, so a ratio compares figures
 /// taken minutes apart on a machine whose speed drifts; each ratio is the median of its rounds, with their spread.
 /// </summary>
-public sealed class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests, int perRound, int rounds)
+public sealed partial class ServiceBench(Report report, string work, string serviceDll, string hey, string png, int requests, int perRound, int rounds)
 {
     public void Run(IReadOnlyList<(string Name, string Label, int Side)> models)
     {
@@ -101,6 +101,10 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
             report.Line();
             foreach (var line in warmUps) report.Line($"- {line}");
             report.Line();
+            service.Kill(entireProcessTree: true);
+            service.WaitForExit();
+            var (name0, label0, _) = models[^1];
+            ColdStarts(name0, label0, starts: rounds);
             report.Heading("3b. Where a request's time goes");
             foreach (var (name, label, _) in models) new RequestBreakdown(report, requests).Run(label, Path.Combine(work, name + ".onnx"), png);
         }
@@ -213,7 +217,7 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
         return input;
     }
 
-    private Process Start(int port)
+    private Process Start(int port, string? modelsFolder = null)
     {
         var start = new ProcessStartInfo("dotnet", [serviceDll])
         {
@@ -222,7 +226,7 @@ public sealed class ServiceBench(Report report, string work, string serviceDll, 
             RedirectStandardError = true,
         };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["Inference__ModelsFolder"] = work;
+        start.Environment["Inference__ModelsFolder"] = modelsFolder ?? work;
         start.Environment["Inference__UseCuda"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(start)!;

@@ -341,6 +341,10 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--beta1", "1"), "--beta1 1: Adam's beta1 is at least 0 and below 1");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--beta1", "-0.5"), "--beta1 -0.5");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--lr", "NaN"), "--lr must be a positive number");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--n_epochs", "2", "--n_epochs_decay", "1", "--gan_start_epoch", "4"),
+            "--gan_start_epoch must be between 1 and --n_epochs + --n_epochs_decay (3)");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--gan_mode", "none", "--gan_start_epoch", "2"),
+            "--gan_mode none has none: drop one of them");
         // A discriminator's size given as 0 or less is refused, not replaced by the default.
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--netD", "n_layers", "--n_layers_D", "0"), "--n_layers_D must be 1 to 20");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--ndf", "0"), "--ngf and --ndf must be positive");

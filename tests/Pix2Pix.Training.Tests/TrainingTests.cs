@@ -143,6 +143,29 @@ public class TrainingTests
     }
 
     [Fact]
+    public void Before_gan_start_epoch_a_run_takes_the_L1_only_ablations_steps_and_leaves_D_as_initialised_then_trains_D()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 3, 140, 140);
+        var data = new DataOptions { Dataroot = temp["data"], LoadSize = 140, CropSize = 128 }; // random crops and flips
+        var ablation = Train(temp, "ablation") with { NEpochs = 2, NEpochsDecay = 1, SaveEpochFreq = 1, GanMode = GanMode.None };
+        var warmStarted = Train(temp, "warm") with { NEpochs = 2, NEpochsDecay = 1, SaveEpochFreq = 1, GanStartEpoch = 3 };
+
+        var l1Only = new Trainer(Small, data, ablation, TextWriter.Null).Run();
+        using var output = new StringWriter();
+        var run = new Trainer(Small, data, warmStarted, output).Run();
+
+        Assert.Equal(9, run.Steps);
+        Assert.Equal(l1Only.Losses.Take(6).Select(l => l.GL1), run.Losses.Take(6).Select(l => l.GL1));
+        Assert.All(run.Losses.Take(6), l => Assert.Equal((0.0, 0.0, 0.0), (l.GGan, l.DReal, l.DFake)));
+        Assert.All(run.Losses.Skip(6), l => Assert.True(l.GGan > 0 && l.DReal > 0 && l.DFake > 0, $"epoch 3's losses {l}"));
+        byte[] Discriminator(TrainOptions options, int epoch) => File.ReadAllBytes(Path.Combine(options.RunDirectory, $"{epoch}_net_D.dat"));
+        Assert.Equal(Discriminator(ablation, 3), Discriminator(warmStarted, 2));   // the ablation never trains its D
+        Assert.NotEqual(Discriminator(warmStarted, 2), Discriminator(warmStarted, 3));
+        Assert.Contains("λ·L1 alone until the cGAN joins in epoch 3", output.ToString());
+    }
+
+    [Fact]
     public void The_learning_rate_is_constant_then_decays_linearly_as_in_the_reference()
     {
         var options = new TrainOptions { Name = "x", NEpochs = 100, NEpochsDecay = 100 };

@@ -9,6 +9,7 @@ internal sealed class TrainArguments
     private static readonly TrainOptions Defaults = new() { Name = "" };
 
     private readonly Option<string> ganMode = new("--gan_mode") { Description = "vanilla (BCE with logits) | lsgan (MSE) | wgangp (Wasserstein, without a gradient penalty, as the reference's pix2pix) | none (the L1-only ablation)", DefaultValueFactory = _ => "vanilla" };
+    private readonly Option<int> ganStartEpoch = new("--gan_start_epoch") { Description = "the epoch in which the cGAN term joins λ·L1; the epochs before it train G on λ·L1 alone and leave D untouched (1: from the start, as the reference)", DefaultValueFactory = _ => Defaults.GanStartEpoch };
     private readonly Option<double> lambdaL1 = new("--lambda_L1") { Description = "weight of the L1 term", DefaultValueFactory = _ => Defaults.LambdaL1 };
     private readonly Option<double> lr = new("--lr") { Description = "initial Adam learning rate", DefaultValueFactory = _ => Defaults.Lr };
     private readonly Option<double> beta1 = new("--beta1") { Description = "Adam beta1", DefaultValueFactory = _ => Defaults.Beta1 };
@@ -37,7 +38,7 @@ internal sealed class TrainArguments
         precision.AcceptOnlyFromAmong("bfloat16", "float32");
         lrPolicy.AcceptOnlyFromAmong(Names<LearningRatePolicy>());
         initType.AcceptOnlyFromAmong(Names<InitType>());
-        foreach (var option in new Option[] { ganMode, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, saveLatestFreq, epochCount, lrPolicy, lrDecayIters, initType, initGain, continueTrain, epoch, precision, noFastStep, replicas, maxSteps })
+        foreach (var option in new Option[] { ganMode, ganStartEpoch, lambdaL1, lr, beta1, batchSize, nEpochs, nEpochsDecay, seed, printFreq, saveEpochFreq, saveLatestFreq, epochCount, lrPolicy, lrDecayIters, initType, initGain, continueTrain, epoch, precision, noFastStep, replicas, maxSteps })
         {
             command.Options.Add(option);
         }
@@ -50,6 +51,7 @@ internal sealed class TrainArguments
             Name = name,
             CheckpointsDir = checkpointsDir,
             GanMode = result.GetValue(ganMode) switch { "lsgan" => GanMode.Lsgan, "wgangp" => GanMode.Wgangp, "none" => GanMode.None, _ => GanMode.Vanilla },
+            GanStartEpoch = result.GetValue(ganStartEpoch),
             LambdaL1 = result.GetValue(lambdaL1),
             Lr = result.GetValue(lr),
             Beta1 = result.GetValue(beta1),
@@ -86,6 +88,16 @@ internal sealed class TrainArguments
         if (options.EpochCount < 1 || options.EpochCount > options.TotalEpochs)
         {
             throw new UserInputException($"--epoch_count must be between 1 and --n_epochs + --n_epochs_decay ({options.TotalEpochs})");
+        }
+
+        if (options.GanStartEpoch < 1 || options.GanStartEpoch > options.TotalEpochs)
+        {
+            throw new UserInputException($"--gan_start_epoch must be between 1 and --n_epochs + --n_epochs_decay ({options.TotalEpochs})");
+        }
+
+        if (options.GanMode == GanMode.None && options.GanStartEpoch != 1)
+        {
+            throw new UserInputException("--gan_start_epoch says when the cGAN term joins, and --gan_mode none has none: drop one of them");
         }
 
         if (options.LrDecayIters < 1) throw new UserInputException("--lr_decay_iters must be at least 1");

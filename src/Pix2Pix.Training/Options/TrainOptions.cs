@@ -12,6 +12,9 @@ public sealed record TrainOptions
     public required string Name { get; init; }
     public string CheckpointsDir { get; init; } = "checkpoints";
     public GanMode GanMode { get; init; } = GanMode.Vanilla;
+    /// <summary>The epoch in which the cGAN term joins λ·L1 (1, the reference's: from the start). The epochs before it train
+    /// G on λ·L1 alone, as the L1-only ablation does, and leave D as it was initialised.</summary>
+    public int GanStartEpoch { get; init; } = 1;
     public double LambdaL1 { get; init; } = 100.0;
     public double Lr { get; init; } = 0.0002;
     public double Beta1 { get; init; } = 0.5;
@@ -49,6 +52,9 @@ public sealed record TrainOptions
     public int MaxSteps { get; init; }
 
     public int TotalEpochs => NEpochs + NEpochsDecay;
+
+    /// <summary>Whether the steps of <paramref name="epoch"/> train against D (the cGAN + λ·L1) or G on λ·L1 alone.</summary>
+    public bool IsAdversarialIn(int epoch) => GanMode != GanMode.None && epoch >= GanStartEpoch;
 
     /// <summary>How the generator computes its convolutions during a training step: float32 (bfloat16 gains it little
     /// and would round the gradients of its deep, small levels, where batch norm works on a few pixels).</summary>

@@ -63,8 +63,9 @@ public sealed partial class Pix2PixModel : IDisposable
     }
 
     /// <summary>One optimisation step; returns the losses and, when asked, the images for a sample grid. The batch is
-    /// split over the replicas (<see cref="Replica"/>); with one, its passes run on the calling thread.</summary>
-    public StepLosses OptimizeParameters(PairBatch batch, Action<Tensor, Tensor, Tensor>? visuals = null)
+    /// split over the replicas (<see cref="Replica"/>); with one, its passes run on the calling thread. Not
+    /// <paramref name="adversarial"/>: G alone on λ·L1, D untouched (the epochs before --gan_start_epoch).</summary>
+    public StepLosses OptimizeParameters(PairBatch batch, Action<Tensor, Tensor, Tensor>? visuals = null, bool adversarial = true)
     {
         FinalizerFence.Enter();
         var used = Math.Min(replicas.Length, batch.Size);
@@ -81,7 +82,7 @@ public sealed partial class Pix2PixModel : IDisposable
         try
         {
             Synchronise();
-            if (ganMode == GanMode.None)
+            if (ganMode == GanMode.None || !adversarial)
             {
                 // The paper's L1-only ablation: G alone, on λ·|G(A) − B|₁; the GAN losses are reported as 0.
                 ZeroGrad(OptimizerG);
