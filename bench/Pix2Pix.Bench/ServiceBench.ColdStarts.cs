@@ -8,6 +8,9 @@ public sealed partial class ServiceBench
     /// <summary>Requests each cold start sends before it measures the warm median, and how many that median takes.</summary>
     private const int SettleRequests = 600, WarmRequests = 300;
 
+    /// <summary>The requests right after ready whose p50 is held against the warm p50, one at a time.</summary>
+    private const int FirstRequests = 20;
+
     /// <summary>
     /// The default deployment (one model in its folder) started <paramref name="starts"/> times: for each, start to ready,
     /// then the first 20 requests after ready against the warm p50 of the same process. One start is one sample of a
@@ -29,7 +32,7 @@ public sealed partial class ServiceBench
                 WaitReady(port, service);
                 toReady.Add(Stopwatch.GetElapsedTime(starting).TotalSeconds);
                 var url = $"http://127.0.0.1:{port}/translate?model={name}";
-                var first = Load(url, 20, 1);
+                var first = Load(url, FirstRequests, 1);
                 Load(url, SettleRequests, 1);
                 var warm = Load(url, WarmRequests, 1);
                 ratios.Add(first.P50 / warm.P50);
@@ -43,13 +46,13 @@ public sealed partial class ServiceBench
         }
 
         report.Line();
-        report.Line($"**Cold starts.** {label} alone in its models folder (the default deployment), started {starts} times: the p50 of the first 20 requests after");
+        report.Line($"**Cold starts.** {label} alone in its models folder (the default deployment), started {starts} times: the p50 of the first {FirstRequests} requests after");
         report.Line($"ready (one at a time) against the same process's warm p50 ({WarmRequests} requests after {SettleRequests} more). One start is one sample of a figure that drifts");
         report.Line("with the host; the median of the starts is the figure quoted.");
         report.Line();
-        report.Table(["start", "start to ready s", "first 20 p50 ms", "warm p50 ms", "first 20 / warm", "non-200"], rows);
+        report.Table(["start", "start to ready s", $"first {FirstRequests} p50 ms", "warm p50 ms", $"first {FirstRequests} / warm", "non-200"], rows);
         report.Line();
-        report.Line($"First 20 / warm p50: median {F(Measure.Median(ratios), 2)}× ({Measure.Spread(ratios)}); start to ready: median {F(Measure.Median(toReady))} s ({F(toReady.Min())}–{F(toReady.Max())} s).");
+        report.Line($"First {FirstRequests} / warm p50: median {F(Measure.Median(ratios), 2)}× ({Measure.Spread(ratios)}); start to ready: median {F(Measure.Median(toReady))} s ({F(toReady.Min())}–{F(toReady.Max())} s).");
         report.Line();
     }
 }

@@ -40,7 +40,7 @@ public sealed partial class ServiceBench(Report report, string work, string serv
             string UrlOf(string name) => $"http://127.0.0.1:{port}/translate?model={name}";
             // The first requests after ready, one at a time, to every model before any is measured further: the later models'
             // used to be sent after the earlier ones' rounds, minutes after ready, on a service the rounds had warmed.
-            var firsts = models.Select(m => Load(UrlOf(m.Name), 20, 1)).ToArray();
+            var firsts = models.Select(m => Load(UrlOf(m.Name), FirstRequests, 1)).ToArray();
             foreach (var ((name, label, side), first) in models.Zip(firsts))
             {
                 using var model = ServiceSession.Open(name, Path.Combine(work, name + ".onnx"));
@@ -82,7 +82,7 @@ public sealed partial class ServiceBench(Report report, string work, string serv
                     var p50 = Measure.Percentile(latencies, 0.5);
                     var latencyRatios = loads.Select((l, r) => l.P50 / modelMs[r]).ToArray();
                     var throughputRatios = loads.Select((l, r) => l.Throughput * modelMeanMs[r] / 1000).ToArray();
-                    if (concurrency == 1) cold.Add($"{label}: the first 20 requests' p50 {F(first.P50)} ms, {F(first.P50 / p50, 2)}× the warm p50 ({F(p50)} ms)");
+                    if (concurrency == 1) cold.Add($"{label}: the first {FirstRequests} requests' p50 {F(first.P50)} ms, {F(first.P50 / p50, 2)}× the warm p50 ({F(p50)} ms)");
                     rows.Add([label, $"{concurrency}", $"{latencies.Length}", F(latencies.Length / loads.Sum(l => l.Seconds)), F(p50),
                         F(Measure.Percentile(latencies, 0.99)), $"{loads.Sum(l => l.Errors)}", F(Measure.Median(modelMs)), runMs.Count > 0 ? F(Measure.Median(runMs)) : "–", allocated.Count > 0 ? F(Measure.Median(allocated), 0) : "–",
                         $"{F(Measure.Median(latencyRatios), 2)}× ({Measure.Spread(latencyRatios)})", $"{F(Measure.Median(throughputRatios), 2)}× ({Measure.Spread(throughputRatios)})"]);
@@ -91,7 +91,7 @@ public sealed partial class ServiceBench(Report report, string work, string serv
 
             report.Table(["model", "concurrency", "requests", "requests/s", "p50 ms", "p99 ms", "non-200", "model ms", "service's runs ms", "KiB allocated / request", "p50 / model", "throughput / model's"], rows);
             report.Line();
-            report.Line($"Start to ready: {F(toReady)} s (process start to the first 200 from `/health/ready`, the models loaded and the request path warmed up). Right after ready, 20 requests to each model in turn, one at a time:");
+            report.Line($"Start to ready: {F(toReady)} s (process start to the first 200 from `/health/ready`, the models loaded and the request path warmed up). Right after ready, {FirstRequests} requests to each model in turn, one at a time:");
             report.Line();
             foreach (var line in cold) report.Line($"- {line}");
             report.Line();

@@ -27,7 +27,8 @@ public class ReplicaTests
         // still take its update, or its next step starts from other weights than the first copy's.
         foreach (var (seed, size) in new[] { (1, 1), (2, 2), (3, 2) })
         {
-            var expected = OnLibTorchThreads(ThreadsPerReplica, () => Step(one, seed, size));
+            StepLosses expected;
+            using (LibTorchThreads(ReplicaThreads.LibTorchThreadsEach(2))) expected = Step(one, seed, size);
             var actual = Step(two, seed, size);
             foreach (var (e, a) in expected.Values.Zip(actual.Values)) Assert.True(Math.Abs(e - a) <= 1e-4 * Math.Abs(e) + 1e-6, $"loss {a} where one network had {e}");
         }
@@ -76,48 +77,36 @@ public class ReplicaTests
     {
         // The trainer's setting: a caller with two threads splits its work over two replicas of one thread each. A
         // replica thread that took the caller's count at its first parallel work would run two threads on each core.
-        var own = get_num_threads();
-        set_num_threads(2);
-        try
+        using var restore = LibTorchThreads(2);
+        using var threads = new ReplicaThreads(2, libTorchThreadsEach: 1);
+        var counts = new int[2, 2];
+        for (var round = 0; round < 2; round++)
         {
-            using var threads = new ReplicaThreads(2, libTorchThreadsEach: 1);
-            var counts = new int[2, 2];
-            for (var round = 0; round < 2; round++)
+            threads.Run(2, k =>
             {
-                threads.Run(2, k =>
-                {
-                    using var scope = NewDisposeScope();
-                    nn.functional.conv2d(rand(1, 16, 64, 64), rand(32, 16, 4, 4), strides: [2, 2]).sum().item<float>();
-                    counts[round, k] = get_num_threads();
-                });
-            }
+                using var scope = NewDisposeScope();
+                nn.functional.conv2d(rand(1, 16, 64, 64), rand(32, 16, 4, 4), strides: [2, 2]).sum().item<float>();
+                counts[round, k] = get_num_threads();
+            });
+        }
 
-            Assert.Equal(2, get_num_threads());
-            Assert.All(counts.Cast<int>(), count => Assert.Equal(1, count));
-        }
-        finally
-        {
-            set_num_threads(own);
-        }
+        Assert.Equal(2, get_num_threads());
+        Assert.All(counts.Cast<int>(), count => Assert.Equal(1, count));
     }
 
-    // Each of the two replicas computes with half of the test process's LibTorch threads. LibTorch picks its kernels by
-    // thread count, and on some CPUs (an Intel Xeon with AMX) a float32 gradient on one thread differs from the same
-    // gradient on two by up to 1.4 %: the network the replicas are held against computes with the same count as each.
-    private static int ThreadsPerReplica => Math.Max(1, get_num_threads() / 2);
-
-    private static T OnLibTorchThreads<T>(int count, Func<T> work)
+    // The calling thread's LibTorch thread count set to count until the result is disposed, then set back. The network
+    // the replicas are held against computes with each replica's count: LibTorch picks its kernels by thread count, and
+    // on some CPUs (an Intel Xeon with AMX) a float32 gradient on one thread differs from the same gradient on two by up to 1.4 %.
+    private static RestoredThreads LibTorchThreads(int count)
     {
         var own = get_num_threads();
         set_num_threads(count);
-        try
-        {
-            return work();
-        }
-        finally
-        {
-            set_num_threads(own);
-        }
+        return new RestoredThreads(own);
+    }
+
+    private readonly record struct RestoredThreads(int Count) : IDisposable
+    {
+        public void Dispose() => set_num_threads(Count);
     }
 
     private static Pix2PixModel Model(NetworkOptions network, TrainOptions options)

@@ -48,7 +48,7 @@ public sealed partial class Pix2PixModel
 
         replicaGenerators = new ReplicaParameters(replicas.Skip(1).Select(r => r.Generator.parameters().ToArray()).ToArray());
         replicaDiscriminators = new ReplicaParameters(replicas.Skip(1).Select(r => r.Discriminator.parameters().ToArray()).ToArray());
-        threads = new ReplicaThreads(train.Replicas, libTorchThreadsEach: Math.Max(1, get_num_threads() / train.Replicas));
+        threads = new ReplicaThreads(train.Replicas, libTorchThreadsEach: ReplicaThreads.LibTorchThreadsEach(train.Replicas));
     }
 
     // The first step (after construction or a restored checkpoint): every other copy takes the primary's weights.

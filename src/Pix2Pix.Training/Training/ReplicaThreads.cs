@@ -12,6 +12,9 @@ public sealed class ReplicaThreads : IDisposable
 {
     private readonly Worker[] workers;
 
+    /// <summary>The LibTorch threads each of <paramref name="replicas"/> replicas gets: the calling thread's count shared out, at least 1.</summary>
+    public static int LibTorchThreadsEach(int replicas) => Math.Max(1, get_num_threads() / replicas);
+
     public ReplicaThreads(int count, int libTorchThreadsEach)
     {
         // LibTorch's set_num_threads also sets the count that threads starting LibTorch work later begin with:

@@ -72,8 +72,8 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
         }
 
         var split = train.Replicas > 1 ? $", batch {train.BatchSize} over {train.Replicas} replicas on threads of their own" : "";
-        var objective = train.GanMode == GanMode.None ? ", λ·L1 alone"
-            : train.GanStartEpoch > state.Epoch + 1 ? $", λ·L1 alone until the cGAN joins in epoch {train.GanStartEpoch}" : "";
+        var objective = train.IsAdversarialIn(state.Epoch + 1) ? ""
+            : train.GanMode == GanMode.None ? ", λ·L1 alone" : $", λ·L1 alone until the cGAN joins in epoch {train.GanStartEpoch}";
         progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}{objective}, on {device}{split}, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : fastStepLeftToTheCpu ? "first-written float32 step (the fast step is CPU tuning)" : "first-written float32 step")}, run folder {store.RunDirectory}");
 
         var clock = Stopwatch.StartNew();
