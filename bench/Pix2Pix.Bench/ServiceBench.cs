@@ -35,6 +35,8 @@ public sealed partial class ServiceBench(Report report, string work, string serv
             WaitReady(port, service);
             var toReady = Stopwatch.GetElapsedTime(starting).TotalSeconds;
             var rows = new List<string[]>();
+            var cpuRows = new List<string[]>();
+            using var self = Process.GetCurrentProcess();
             var cold = new List<string>();
             var warmUps = new List<string>();
             string UrlOf(string name) => $"http://127.0.0.1:{port}/translate?model={name}";
@@ -56,19 +58,37 @@ public sealed partial class ServiceBench(Report report, string work, string serv
                     var modelMeanMs = new List<double>();
                     var runMs = new List<double>();
                     var allocated = new List<double>();
+                    var (modelCpu, serviceCpu, restCpu, busy) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
                     var loads = new List<LoadResult>();
                     for (var round = 0; round < rounds; round++)
                     {
                         // The model's own time is its faster way of running back to back: threads that spin through the run
                         // (as the service runs a lone request) or that sleep between operators (as in busy periods).
-                        double[] OwnTimes(bool alone) => Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input, alone))).ToArray();
-                        var (spinning, sleeping) = (OwnTimes(alone: true), OwnTimes(alone: false));
-                        modelMs.Add(Math.Min(Measure.Median(spinning), Measure.Median(sleeping)));
-                        modelMeanMs.Add(Math.Min(spinning.Average(), sleeping.Average()));
+                        // Each way's CPU time per run too (this process's, which does nothing else meanwhile).
+                        (double[] Times, double CpuMs) OwnRuns(bool alone)
+                        {
+                            var cpu = CpuUse.Start(self);
+                            var times = Enumerable.Range(0, runs).Select(_ => Measure.Milliseconds(() => model.Run(input, alone))).ToArray();
+                            return (times, cpu?.Stop().ProcessMs / runs ?? double.NaN);
+                        }
+
+                        var (spinning, sleeping) = (OwnRuns(alone: true), OwnRuns(alone: false));
+                        modelMs.Add(Math.Min(Measure.Median(spinning.Times), Measure.Median(sleeping.Times)));
+                        var faster = spinning.Times.Average() <= sleeping.Times.Average() ? spinning : sleeping;
+                        modelMeanMs.Add(faster.Times.Average());
+                        modelCpu.Add(faster.CpuMs);
                         var before = ServiceCounters.Read(port, name);
                         var read = Stopwatch.StartNew();
+                        var counting = CpuUse.Start(service);
                         var load = Load(url, Math.Max(2, perRound / concurrency) * concurrency, concurrency);   // hey sends n / c from each worker
                         loads.Add(load);
+                        if (counting?.Stop() is { } used && load.Latencies.Length > 0)
+                        {
+                            serviceCpu.Add(used.ProcessMs / load.Latencies.Length);
+                            restCpu.Add(Math.Max(0, used.MachineMs - used.ProcessMs) / load.Latencies.Length);
+                            busy.Add(used.BusyShare);
+                        }
+
                         // The Prometheus exporter answers a scrape within 300 ms of the last from its cache.
                         Thread.Sleep(Math.Max(0, 350 - (int)read.ElapsedMilliseconds));
                         if (before is { } b && ServiceCounters.Read(port, name) is { } a && a.Runs > b.Runs)
@@ -86,11 +106,17 @@ public sealed partial class ServiceBench(Report report, string work, string serv
                     rows.Add([label, $"{concurrency}", $"{latencies.Length}", F(latencies.Length / loads.Sum(l => l.Seconds)), F(p50),
                         F(Measure.Percentile(latencies, 0.99)), $"{loads.Sum(l => l.Errors)}", F(Measure.Median(modelMs)), runMs.Count > 0 ? F(Measure.Median(runMs)) : "–", allocated.Count > 0 ? F(Measure.Median(allocated), 0) : "–",
                         $"{F(Measure.Median(latencyRatios), 2)}× ({Measure.Spread(latencyRatios)})", $"{F(Measure.Median(throughputRatios), 2)}× ({Measure.Spread(throughputRatios)})"]);
+                    if (serviceCpu.Count > 0)
+                    {
+                        cpuRows.Add([label, $"{concurrency}", F(Measure.Median(modelCpu), 2), F(Measure.Median(modelMeanMs), 2), F(Measure.Median(serviceCpu), 2),
+                            F(Measure.Median(restCpu), 2), $"{F(100 * Measure.Median(busy), 0)} %"]);
+                    }
                 }
             }
 
             report.Table(["model", "concurrency", "requests", "requests/s", "p50 ms", "p99 ms", "non-200", "model ms", "service's runs ms", "KiB allocated / request", "p50 / model", "throughput / model's"], rows);
             report.Line();
+            CpuTable(cpuRows);
             report.Line($"Start to ready: {F(toReady)} s (process start to the first 200 from `/health/ready`, the models loaded and the request path warmed up). Right after ready, {FirstRequests} requests to each model in turn, one at a time:");
             report.Line();
             foreach (var line in cold) report.Line($"- {line}");
@@ -112,6 +138,20 @@ public sealed partial class ServiceBench(Report report, string work, string serv
         {
             if (!service.HasExited) service.Kill(entireProcessTree: true);
         }
+    }
+
+    // Where the cores went in the same rounds (medians of the rounds): what bounds the throughput once they are all busy.
+    private void CpuTable(List<string[]> cpuRows)
+    {
+        if (cpuRows.Count == 0) return;
+        report.Line($"CPU time in the same rounds (the medians of the rounds; {Environment.ProcessorCount} cores give {F(Environment.ProcessorCount * 1000.0, 0)} CPU ms a second): the model's own runs");
+        report.Line("back to back, the faster way, per image (this process's CPU time: threads that spin count while they spin), against the service process's CPU time");
+        report.Line("per request and the rest of the machine's (hey, and the kernel's work outside the service) from /proc/stat, and the share of the cores' time that was busy.");
+        report.Line("Under load the throughput is the busy share of the cores' CPU time a second over what a request costs the service and the rest:");
+        report.Line("it reaches the model's own only if a request costs no more than the model's run and leaves the cores no idler than the model does.");
+        report.Line();
+        report.Table(["model", "concurrency", "model CPU ms / image", "model ms / image", "service CPU ms / request", "rest of the machine CPU ms / request", "cores busy"], cpuRows);
+        report.Line();
     }
 
     /// <summary>JIT time, as a share of a warm-up batch's wall time, under which the service counts as warm.</summary>
