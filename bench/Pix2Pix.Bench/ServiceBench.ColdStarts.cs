@@ -31,7 +31,7 @@ public sealed partial class ServiceBench
             {
                 WaitReady(port, service);
                 toReady.Add(Stopwatch.GetElapsedTime(starting).TotalSeconds);
-                var url = $"http://127.0.0.1:{port}/translate?model={name}";
+                var url = TranslateUrl(port, name);
                 var first = Load(url, FirstRequests, 1);
                 Load(url, SettleRequests, 1);
                 var warm = Load(url, WarmRequests, 1);

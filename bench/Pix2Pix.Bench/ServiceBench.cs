@@ -39,15 +39,14 @@ public sealed partial class ServiceBench(Report report, string work, string serv
             using var self = Process.GetCurrentProcess();
             var cold = new List<string>();
             var warmUps = new List<string>();
-            string UrlOf(string name) => $"http://127.0.0.1:{port}/translate?model={name}";
             // The first requests after ready, one at a time, to every model before any is measured further: the later models'
             // used to be sent after the earlier ones' rounds, minutes after ready, on a service the rounds had warmed.
-            var firsts = models.Select(m => Load(UrlOf(m.Name), FirstRequests, 1)).ToArray();
+            var firsts = models.Select(m => Load(TranslateUrl(port, m.Name), FirstRequests, 1)).ToArray();
             foreach (var ((name, label, side), first) in models.Zip(firsts))
             {
                 using var model = ServiceSession.Open(name, Path.Combine(work, name + ".onnx"));
                 var input = Letterboxed(png, side);
-                var url = UrlOf(name);
+                var url = TranslateUrl(port, name);
                 warmUps.Add($"{label}: {WarmUntilTheJitSettles(port, url)}");
                 // About a second of runs per way of running, at least 10 (it was 0.3 s and at least 5: five runs of unet_256,
                 // about 90 ms each, made a noisy reference for its ratios).
@@ -296,6 +295,9 @@ public sealed partial class ServiceBench(Report report, string work, string serv
 
         throw new TimeoutException("the service did not become ready in two minutes");
     }
+
+    /// <summary>Where the service on <paramref name="port"/> translates with <paramref name="model"/>.</summary>
+    private static string TranslateUrl(int port, string model) => $"http://127.0.0.1:{port}/translate?model={model}";
 
     private static int FreePort()
     {
