@@ -25,20 +25,6 @@ public class TrainingTests
         Assert.True(last <= 0.5 * first, $"mean λ·L1 went from {first:F2} to {last:F2}");
     }
 
-    [Fact]
-    public void On_a_terminal_a_message_after_the_live_progress_line_starts_a_line_of_its_own()
-    {
-        using var output = new StringWriter();
-        var progress = new ProgressReporter(output, printFrequency: 100, totalEpochs: 2, batchesPerEpoch: 10, interactive: true);
-
-        progress.Step(1, 3, 1, new StepLosses(1, 2, 3, 4), 4);
-        progress.Line("stopped in epoch 1 at step 4");
-
-        var text = output.ToString();
-        Assert.StartsWith("\repoch 1/2 step 4/10", text);
-        Assert.EndsWith("\nstopped in epoch 1 at step 4" + Environment.NewLine, text);
-    }
-
     [Theory]
     [InlineData(3, "1", "", 0)]                                        // stopped at the end of epoch 1
     [InlineData(4, "1 + 1 steps", " (from step 2 of epoch 2)", 0)]     // stopped one step into epoch 2: saved there

@@ -1,31 +1,51 @@
-using System.Diagnostics;
-
 namespace Pix2Pix.Training.Training;
 
 /// <summary>
 /// The live progress line: epoch, step, losses, images/s and ETA. On a terminal it rewrites one line
 /// every step; into a file or pipe it writes a line every print_freq steps.
 /// </summary>
-public sealed class ProgressReporter(TextWriter output, int printFrequency, int totalEpochs, int batchesPerEpoch, bool interactive)
+/// <remarks>
+/// Two rates: the run's (images over the time spent on steps) for the end-of-epoch and end-of-run lines, and the
+/// recent one (over the last <see cref="RecentSteps"/> steps) for the ETA, which follows a
+/// change of pace such as the cGAN joining in epoch <c>--gan_start_epoch</c>. A gap between two steps far longer
+/// than the recent ones (the process stopped with SIGSTOP, the machine suspended) counts as one ordinary step.
+/// </remarks>
+public sealed class ProgressReporter(TextWriter output, int printFrequency, int totalEpochs, int batchesPerEpoch, bool interactive, TimeProvider? time = null)
 {
-    private readonly Stopwatch clock = Stopwatch.StartNew();
+    /// <summary>How many steps the ETA's rate looks back over.</summary>
+    public const int RecentSteps = 200;
+
+    /// <summary>A gap this many times the recent time per image is a pause, not a step.</summary>
+    public const double PauseFactor = 20;
+
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
     private long images;
-    private TimeSpan excluded;
+    private long mark = (time ?? TimeProvider.System).GetTimestamp(); // the clock starts now
+    private TimeSpan excludedSinceMark;
+    private TimeSpan stepTime;
+    private readonly Queue<(int Images, double Seconds)> recent = new(RecentSteps);
+    private (int Images, double Seconds) recentSum;
     private bool midLine;
 
-    /// <summary>Training throughput: images over the time spent on steps (checkpoint writing excluded).</summary>
-    public double ImagesPerSecond => images / Math.Max((clock.Elapsed - excluded).TotalSeconds, 1e-9);
+    /// <summary>Training throughput: images over the time spent on steps (checkpoint writing and pauses excluded).</summary>
+    public double ImagesPerSecond => images / Math.Max(StepTime.TotalSeconds, 1e-9);
 
-    /// <summary>Leaves time spent on something other than steps (saving checkpoints) out of the rate.</summary>
-    public void Exclude(TimeSpan time) => excluded += time;
+    /// <summary>The time spent on steps so far, checkpoint writing and pauses left out.</summary>
+    public TimeSpan StepTime => stepTime;
+
+    /// <summary>The recent rate, which the ETA uses.</summary>
+    public double RecentImagesPerSecond => recentSum.Images / Math.Max(recentSum.Seconds, 1e-9);
+
+    /// <summary>Leaves time spent on something other than steps (saving checkpoints) out of the rates.</summary>
+    public void Exclude(TimeSpan spent) => excludedSinceMark += spent;
 
     public void Step(int epoch, int batchIndex, int batchSize, StepLosses losses, long globalStep)
     {
-        images += batchSize;
+        Count(batchSize);
         var last = batchIndex + 1 == batchesPerEpoch;
         if (!interactive && globalStep % printFrequency != 0 && !last) return;
         var remaining = ((long)(totalEpochs - epoch) * batchesPerEpoch + (batchesPerEpoch - batchIndex - 1)) * batchSize;
-        var eta = TimeSpan.FromSeconds(remaining / Math.Max(ImagesPerSecond, 1e-9));
+        var eta = TimeSpan.FromSeconds(Math.Round(remaining / Math.Max(RecentImagesPerSecond, 1e-9)));
         var line = $"epoch {epoch}/{totalEpochs} step {batchIndex + 1}/{batchesPerEpoch} | "
             + string.Join(' ', StepLosses.Names.Zip(losses.Values, (n, v) => $"{n} {v:F3}"))
             + $" | {ImagesPerSecond:F2} img/s | ETA {Format(eta)}";
@@ -42,6 +62,26 @@ public sealed class ProgressReporter(TextWriter output, int printFrequency, int 
         midLine = false;
         output.WriteLine(text);
         output.Flush();
+    }
+
+    private void Count(int batchSize)
+    {
+        var now = clock.GetTimestamp();
+        var seconds = Math.Max((clock.GetElapsedTime(mark, now) - excludedSinceMark).TotalSeconds, 0);
+        mark = now;
+        excludedSinceMark = TimeSpan.Zero;
+        var recentPerImage = recentSum.Seconds / Math.Max(recentSum.Images, 1);
+        if (recent.Count > 0 && seconds > PauseFactor * recentPerImage * batchSize) seconds = recentPerImage * batchSize;
+        if (recent.Count == RecentSteps)
+        {
+            var (i, s) = recent.Dequeue();
+            recentSum = (recentSum.Images - i, recentSum.Seconds - s);
+        }
+
+        recent.Enqueue((batchSize, seconds));
+        recentSum = (recentSum.Images + batchSize, recentSum.Seconds + seconds);
+        stepTime += TimeSpan.FromSeconds(seconds);
+        images += batchSize;
     }
 
     private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : $"{t.Minutes}m{t.Seconds:D2}s";

@@ -76,13 +76,12 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
             : train.GanMode == GanMode.None ? ", λ·L1 alone" : $", λ·L1 alone until the cGAN joins in epoch {train.GanStartEpoch}";
         progress.Line($"training {network.NetG}/ngf {network.Ngf} + {network.NetD} on {dataset.Count} pairs from {data.Dataroot}, epochs {state.Epoch + 1}..{train.TotalEpochs}{resumeAt}{objective}, on {device}{split}, {(train.FastStep ? $"fast step ({train.Precision.ToString().ToLowerInvariant()} discriminator)" : fastStepLeftToTheCpu ? "first-written float32 step (the fast step is CPU tuning)" : "first-written float32 step")}, run folder {store.RunDirectory}");
 
-        var clock = Stopwatch.StartNew();
         var step = state.Step;
         var lastEpoch = state.Epoch;
         var stepsThisRun = 0L;
         var losses = new List<StepLosses>();
         TrainingState Reached(int epoch, int batchesIntoEpoch) =>
-            new(epoch, step, model.LearningRate, state.SecondsTrained + clock.Elapsed.TotalSeconds, batchesIntoEpoch);
+            new(epoch, step, model.LearningRate, state.SecondsTrained + progress.StepTime.TotalSeconds, batchesIntoEpoch);
         void SaveLatest(TrainingState reached)
         {
             var saving = Stopwatch.StartNew();
