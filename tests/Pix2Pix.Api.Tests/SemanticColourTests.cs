@@ -19,7 +19,7 @@ public class SemanticColourTests(DefaultModelTests.Service service, ITestOutputH
     /// How many sketches the shipped model colours right (models/openmoji.md reports it): this test fails if a model
     /// does worse than its card says. The bar for the model that replaces it is 80 % (18 of 22).
     /// </summary>
-    public const int ShippedModelInColour = 3;
+    public const int ShippedModelInColour = 5;
 
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "Sketches", "Colours");
 
