@@ -24,7 +24,6 @@ public sealed class ProgressReporter(TextWriter output, int printFrequency, int 
     private TimeSpan excludedSinceMark;
     private TimeSpan stepTime;
     private readonly Queue<(int Images, double Seconds)> recent = new(RecentSteps);
-    private (int Images, double Seconds) recentSum;
     private bool midLine;
 
     /// <summary>Training throughput: images over the time spent on steps (checkpoint writing and pauses excluded).</summary>
@@ -34,7 +33,7 @@ public sealed class ProgressReporter(TextWriter output, int printFrequency, int 
     public TimeSpan StepTime => stepTime;
 
     /// <summary>The recent rate, which the ETA uses.</summary>
-    public double RecentImagesPerSecond => recentSum.Images / Math.Max(recentSum.Seconds, 1e-9);
+    public double RecentImagesPerSecond => recent.Sum(s => s.Images) / Math.Max(recent.Sum(s => s.Seconds), 1e-9);
 
     /// <summary>Leaves time spent on something other than steps (saving checkpoints) out of the rates.</summary>
     public void Exclude(TimeSpan spent) => excludedSinceMark += spent;
@@ -70,16 +69,10 @@ public sealed class ProgressReporter(TextWriter output, int printFrequency, int 
         var seconds = Math.Max((clock.GetElapsedTime(mark, now) - excludedSinceMark).TotalSeconds, 0);
         mark = now;
         excludedSinceMark = TimeSpan.Zero;
-        var recentPerImage = recentSum.Seconds / Math.Max(recentSum.Images, 1);
-        if (recent.Count > 0 && seconds > PauseFactor * recentPerImage * batchSize) seconds = recentPerImage * batchSize;
-        if (recent.Count == RecentSteps)
-        {
-            var (i, s) = recent.Dequeue();
-            recentSum = (recentSum.Images - i, recentSum.Seconds - s);
-        }
-
+        var usual = recent.Count > 0 ? batchSize / RecentImagesPerSecond : double.PositiveInfinity;
+        if (seconds > PauseFactor * usual) seconds = usual;
+        if (recent.Count == RecentSteps) recent.Dequeue();
         recent.Enqueue((batchSize, seconds));
-        recentSum = (recentSum.Images + batchSize, recentSum.Seconds + seconds);
         stepTime += TimeSpan.FromSeconds(seconds);
         images += batchSize;
     }
