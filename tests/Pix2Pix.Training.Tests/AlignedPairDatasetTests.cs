@@ -10,15 +10,16 @@ public class AlignedPairDatasetTests
     private static readonly NetworkOptions Unet128 = new() { NetG = "unet_128" };
 
     [Theory]
-    [InlineData("resize_and_crop")]
-    [InlineData("crop")]
-    [InlineData("scale_width_and_crop")]
-    public void A_and_B_get_the_same_crop_and_the_same_flip(string preprocess)
+    [InlineData("resize_and_crop", 0, 0)]
+    [InlineData("crop", 0, 0)]
+    [InlineData("scale_width_and_crop", 0, 0)]
+    [InlineData("resize_and_crop", 15, 10)]
+    public void A_and_B_get_the_same_crop_flip_turn_and_shear(string preprocess, double rotate, double shear)
     {
         using var temp = new TempFolder();
         // B equals A here, so any difference after preprocessing means the halves were treated differently.
         SyntheticPairs.Write(temp.Path, 6, 200, 160, map: p => p);
-        var options = Data(temp.Path, preprocess) with { LoadSize = 150, CropSize = 128 };
+        var options = Data(temp.Path, preprocess) with { LoadSize = 150, CropSize = 128, Rotate = rotate, Shear = shear };
         var dataset = new AlignedPairDataset(options, Unet128);
         var (random, twin) = (new Random(5), new Random(5));   // the twin draws the parameters each Get draws
         var preprocessing = new Preprocessing(options, Unet128.SizeMultiple);
@@ -42,6 +43,65 @@ public class AlignedPairDatasetTests
         Assert.Contains(seen, s => s.Drawn.Flip);
         Assert.Contains(seen, s => !s.Drawn.Flip);
         Assert.True(seen.Select(s => (s.Drawn.CropX, s.Drawn.CropY)).Distinct().Count() > 6, "the crops hardly vary");
+        Assert.All(seen, s => Assert.InRange(Math.Abs(s.Drawn.Rotation), 0, rotate));
+        Assert.All(seen, s => Assert.InRange(Math.Abs(s.Drawn.Shear), 0, shear));
+        if (rotate == 0) return;
+        Assert.Contains(seen, s => s.Drawn.Rotation < -rotate / 3);
+        Assert.Contains(seen, s => s.Drawn.Rotation > rotate / 3);
+        Assert.Contains(seen, s => s.Drawn.Shear < -shear / 3);
+        Assert.Contains(seen, s => s.Drawn.Shear > shear / 3);
+    }
+
+    [Fact]
+    public void Without_a_turn_or_a_shear_a_pair_takes_the_references_draws_and_no_more()
+    {
+        // A run without --rotate and --shear must draw its data as runs before them did, or a resumed or reproduced run
+        // (scripts/default-model) would see other crops and flips.
+        var options = new DataOptions { Dataroot = "unused", LoadSize = 143, CropSize = 128 };
+        var preprocessing = new Preprocessing(options, Unet128.SizeMultiple);
+        var (random, reference) = (new Random(9), new Random(9));
+        for (var i = 0; i < 20; i++)
+        {
+            var drawn = preprocessing.Draw(new Size(128, 128), random);
+            var expected = new TransformParameters(reference.Next(0, 16), reference.Next(0, 16), reference.NextDouble() > 0.5);
+            Assert.Equal(expected, drawn);
+        }
+
+        Assert.Equal(reference.Next(), random.Next());
+    }
+
+    [Fact]
+    public void A_quarter_turn_stands_a_bar_upright_about_the_centre_and_brings_in_white()
+    {
+        // A black bar across the middle of a grey square: turned by 90° it runs down the middle. Turned by 30°, the
+        // corners come from outside the square and are the paper's white.
+        using var image = new Image<Rgb24>(64, 64, new Rgb24(128, 128, 128));
+        for (var x = 8; x < 56; x++) for (var y = 30; y < 34; y++) image[x, y] = new Rgb24(0, 0, 0);
+        using var turned = image.Clone();
+        Preprocessing.Warp(turned, 90, 0);
+        using var tilted = image.Clone();
+        Preprocessing.Warp(tilted, 30, 0);
+
+        Assert.Equal(new Rgb24(0, 0, 0), turned[32, 12]);
+        Assert.Equal(new Rgb24(0, 0, 0), turned[32, 50]);
+        Assert.Equal(new Rgb24(128, 128, 128), turned[12, 32]);
+        Assert.Equal(new Rgb24(128, 128, 128), turned[50, 32]);
+        Assert.Equal(new Rgb24(255, 255, 255), tilted[0, 0]);
+        Assert.Equal(new Rgb24(255, 255, 255), tilted[63, 63]);
+        Assert.Equal(new Rgb24(0, 0, 0), tilted[32, 32]);
+    }
+
+    [Fact]
+    public void A_shear_slants_an_upright_bar_and_keeps_its_centre()
+    {
+        using var image = new Image<Rgb24>(64, 64, new Rgb24(255, 255, 255));
+        for (var y = 8; y < 56; y++) for (var x = 30; x < 34; x++) image[x, y] = new Rgb24(0, 0, 0);
+        Preprocessing.Warp(image, 0, 20);
+
+        int Middle(int y) => (int)Enumerable.Range(0, 64).Where(x => image[x, y].R < 128).Average();
+        Assert.InRange(Middle(32), 30, 33);
+        // tan 20° ≈ 0.36: 20 rows above or below the centre, the bar has moved about 7 pixels sideways, in opposite directions.
+        Assert.InRange(Math.Abs(Middle(12) - Middle(52)), 12, 17);
     }
 
     [Fact]

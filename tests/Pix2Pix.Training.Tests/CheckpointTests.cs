@@ -86,6 +86,7 @@ public class CheckpointTests
     [InlineData("--batch_size")]
     [InlineData("--seed")]
     [InlineData("--serial_batches")]
+    [InlineData("--rotate")]
     public void Resuming_inside_an_epoch_with_another_data_order_is_refused_and_leaves_the_run_as_it_was(string option)
     {
         using var temp = new TempFolder();
@@ -98,6 +99,7 @@ public class CheckpointTests
         {
             "--batch_size" => (train with { BatchSize = 2 }, data),
             "--seed" => (train with { Seed = 12 }, data),
+            "--rotate" => (train, data with { Rotate = 10 }),
             _ => (train, data with { SerialBatches = true }),
         };
 

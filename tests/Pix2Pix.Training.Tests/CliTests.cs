@@ -348,6 +348,8 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         // A discriminator's size given as 0 or less is refused, not replaced by the default.
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--netD", "n_layers", "--n_layers_D", "0"), "--n_layers_D must be 1 to 20");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--ndf", "0"), "--ngf and --ndf must be positive");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--rotate", "90"), "--rotate must be between 0 and 45 degrees");
+        AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--shear", "-5"), "--shear must be between 0 and 30 degrees");
         // Crops the networks cannot take: LibTorch's own errors otherwise, from inside the first step.
         AssertUserError(Cli.Run("summary", "--netG", "resnet_6blocks", "--crop_size", "16"), "--crop_size 16 is smaller than the basic discriminator's smallest input, 24");
         AssertUserError(Cli.Run("summary", "--netG", "resnet_6blocks", "--crop_size", "4"), "at least 8");

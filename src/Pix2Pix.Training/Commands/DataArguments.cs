@@ -13,13 +13,15 @@ internal sealed class DataArguments
     private readonly Option<int> cropSize = new("--crop_size") { Description = "then crop to this size", DefaultValueFactory = _ => 256 };
     private readonly Option<bool> noFlip = new("--no_flip") { Description = "do not flip images for augmentation" };
     private readonly Option<bool> serialBatches = new("--serial_batches") { Description = "take images in order instead of shuffling" };
+    private readonly Option<double> rotate = new("--rotate") { Description = "turn each pair by a random angle of up to this many degrees either way, A and B alike (line drawings: the corners are filled white)", DefaultValueFactory = _ => 0 };
+    private readonly Option<double> shear = new("--shear") { Description = "shear each pair horizontally by up to this many degrees either way, A and B alike", DefaultValueFactory = _ => 0 };
     private readonly Option<int> maxDatasetSize = new("--max_dataset_size") { Description = "use at most this many images", DefaultValueFactory = _ => int.MaxValue };
 
     public DataArguments(Command command)
     {
         direction.AcceptOnlyFromAmong("AtoB", "BtoA");
         preprocess.AcceptOnlyFromAmong("resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none");
-        foreach (var option in new Option[] { dataroot, direction, preprocess, loadSize, cropSize, noFlip, serialBatches, maxDatasetSize })
+        foreach (var option in new Option[] { dataroot, direction, preprocess, loadSize, cropSize, noFlip, rotate, shear, serialBatches, maxDatasetSize })
         {
             command.Options.Add(option);
         }
@@ -41,6 +43,8 @@ internal sealed class DataArguments
             NoFlip = result.GetValue(noFlip),
             SerialBatches = result.GetValue(serialBatches),
             MaxDatasetSize = result.GetValue(maxDatasetSize),
+            Rotate = result.GetValue(rotate),
+            Shear = result.GetValue(shear),
         };
         if (options.LoadSize < 1 || options.CropSize < 1) throw new UserInputException("--load_size and --crop_size must be positive");
         if (options.Preprocess == Preprocess.ResizeAndCrop && options.CropSize > options.LoadSize)
@@ -48,6 +52,8 @@ internal sealed class DataArguments
             throw new UserInputException($"--crop_size {options.CropSize} is larger than --load_size {options.LoadSize}");
         }
 
+        if (options.Rotate is < 0 or > DataOptions.MaxRotate or double.NaN) throw new UserInputException($"--rotate must be between 0 and {DataOptions.MaxRotate} degrees");
+        if (options.Shear is < 0 or > DataOptions.MaxShear or double.NaN) throw new UserInputException($"--shear must be between 0 and {DataOptions.MaxShear} degrees");
         if (options.MaxDatasetSize < 1) throw new UserInputException("--max_dataset_size must be positive");
         return options;
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Pix2Pix.Training.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -5,11 +6,12 @@ using SixLabors.ImageSharp.Processing;
 
 namespace Pix2Pix.Training.Data;
 
-/// <summary>Where to crop and whether to flip: drawn once per pair so that A and B get the same.</summary>
-public readonly record struct TransformParameters(int CropX, int CropY, bool Flip);
+/// <summary>Where to crop, whether to flip, and how far to turn and shear (degrees): drawn once per pair so that A and B get the same.</summary>
+public readonly record struct TransformParameters(int CropX, int CropY, bool Flip, double Rotation = 0, double Shear = 0);
 
 /// <summary>
-/// The reference's get_params / get_transform: resize or scale to width (bicubic), crop, flip.
+/// The reference's get_params / get_transform: resize or scale to width (bicubic), crop, flip; then, beyond the
+/// reference and only when asked (--rotate, --shear), a turn and a shear about the centre.
 /// Sizes that the U-Net cannot take are refused with the reason rather than failing inside the network.
 /// </summary>
 public sealed class Preprocessing(DataOptions options, int sizeMultiple)
@@ -22,7 +24,10 @@ public sealed class Preprocessing(DataOptions options, int sizeMultiple)
         var x = random.Next(0, Math.Max(0, width - options.CropSize) + 1);
         var y = random.Next(0, Math.Max(0, height - options.CropSize) + 1);
         var flip = random.NextDouble() > 0.5;
-        return new TransformParameters(x, y, flip);
+        if (!options.Warps) return new TransformParameters(x, y, flip);   // the reference's draws, nothing more: runs stay as they were
+        var rotation = (random.NextDouble() * 2 - 1) * options.Rotate;
+        var shear = (random.NextDouble() * 2 - 1) * options.Shear;
+        return new TransformParameters(x, y, flip, rotation, shear);
     }
 
     /// <summary>Applies the transform in place; <paramref name="source"/> names the file in error messages.</summary>
@@ -61,12 +66,48 @@ public sealed class Preprocessing(DataOptions options, int sizeMultiple)
         }
 
         if (!options.NoFlip && parameters.Flip) image.Mutate(c => c.Flip(FlipMode.Horizontal));
+        if (parameters.Rotation != 0 || parameters.Shear != 0) Warp(image, parameters.Rotation, parameters.Shear);
 
         if (image.Width % sizeMultiple != 0 || image.Height % sizeMultiple != 0)
         {
             throw new UserInputException(
                 $"image {source} becomes {image.Width}x{image.Height} with --preprocess {DataOptions.Name(options.Preprocess)}, but this generator takes sides that are multiples of {sizeMultiple}; choose --crop_size or --preprocess accordingly");
         }
+    }
+
+    private static readonly Configuration OneThread = OneThreaded();
+
+    private static Configuration OneThreaded()
+    {
+        var configuration = Configuration.Default.Clone();
+        configuration.MaxDegreeOfParallelism = 1;
+        return configuration;
+    }
+
+    /// <summary>
+    /// Turns and shears <paramref name="image"/> about its centre, keeping its size; what comes in from outside is white,
+    /// the paper of a line drawing and the background of its picture. Bilinear on one thread: ImageSharp's bicubic
+    /// transform on its parallel path took 6–10 ms a 128² image beside a training step's threads, bilinear on one 0.8 ms.
+    /// </summary>
+    public static void Warp(Image<Rgb24> image, double rotationDegrees, double shearDegrees)
+    {
+        var centre = new Vector2(image.Width / 2f, image.Height / 2f);
+        var matrix = Matrix3x2.CreateTranslation(-centre)
+            * Matrix3x2.CreateSkew((float)(shearDegrees * Math.PI / 180), 0)
+            * Matrix3x2.CreateRotation((float)(rotationDegrees * Math.PI / 180))
+            * Matrix3x2.CreateTranslation(centre);
+        using var warped = image.CloneAs<Rgba32>(OneThread);
+        warped.Mutate(c => c.Transform(new Rectangle(0, 0, image.Width, image.Height), matrix, image.Size(), KnownResamplers.Triangle)
+            .BackgroundColor(Color.White));
+        warped.ProcessPixelRows(image, (from, to) =>
+        {
+            for (var y = 0; y < from.Height; y++)
+            {
+                var source = from.GetRowSpan(y);
+                var target = to.GetRowSpan(y);
+                for (var x = 0; x < source.Length; x++) target[x] = source[x].Rgb;
+            }
+        });
     }
 
     // The reference's __scale_width: width to load_size, height in proportion but never below crop_size.

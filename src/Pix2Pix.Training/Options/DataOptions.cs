@@ -16,6 +16,15 @@ public sealed record DataOptions
     public bool NoFlip { get; init; }
     public bool SerialBatches { get; init; }
     public int MaxDatasetSize { get; init; } = int.MaxValue;
+    /// <summary>Turn each training pair by up to this many degrees either way (0, the reference's choice, turns none).</summary>
+    public double Rotate { get; init; }
+    /// <summary>Shear each training pair horizontally by up to this many degrees either way (0 shears none).</summary>
+    public double Shear { get; init; }
+
+    public const double MaxRotate = 45, MaxShear = 30;
+
+    /// <summary>Whether pairs get a random rotation or shear besides the reference's crop and flip.</summary>
+    public bool Warps => Rotate > 0 || Shear > 0;
 
     public static string Name(Preprocess preprocess) => preprocess switch
     {

@@ -205,6 +205,8 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
             ("--load_size", data.Preprocess is Preprocess.None or Preprocess.Crop ? null : was.LoadSize, data.Preprocess is Preprocess.None or Preprocess.Crop ? null : data.LoadSize),
             ("--crop_size", data.Preprocess is Preprocess.None ? null : was.CropSize, data.Preprocess is Preprocess.None ? null : data.CropSize),
             ("--no_flip", was.NoFlip, data.NoFlip),
+            ("--rotate", was.Rotate, data.Rotate),
+            ("--shear", was.Shear, data.Shear),
             ("the split's number of pairs", saved.Pairs ?? pairs, pairs),
         ];
         return orders.Where(o => !Equals(o.Saved, o.Given)).Select(o => ((string, object?, object?)?)o).FirstOrDefault();
