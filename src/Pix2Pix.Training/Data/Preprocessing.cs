@@ -101,12 +101,7 @@ public sealed class Preprocessing(DataOptions options, int sizeMultiple)
             .BackgroundColor(Color.White));
         warped.ProcessPixelRows(image, (from, to) =>
         {
-            for (var y = 0; y < from.Height; y++)
-            {
-                var source = from.GetRowSpan(y);
-                var target = to.GetRowSpan(y);
-                for (var x = 0; x < source.Length; x++) target[x] = source[x].Rgb;
-            }
+            for (var y = 0; y < from.Height; y++) PixelOperations<Rgba32>.Instance.ToRgb24(OneThread, from.GetRowSpan(y), to.GetRowSpan(y));
         });
     }
 
