@@ -36,11 +36,14 @@ public class ReplicaTests
         // Adam's first moment is a running mean of the gradients (β₁ = 0.5): a replica left out, or gradients summed
         // rather than averaged, would move it by half or more; the two computations differ only in rounding. Biases
         // before an instance norm have no effect on the output and a gradient of pure rounding noise (about 1e-7 against
-        // 1 and more elsewhere), so each difference is taken relative to the larger of its own size and 1e-3 of the largest.
+        // 1 and more elsewhere), so each difference is taken relative to the larger of its own size and 1 % of the largest.
+        // (With 1e-3 of the largest, such a bias failed on an AMD EPYC of family 26: a difference of 2.3e-7 on a size of
+        // 2.6e-7, against a largest moment of 0.23. A replica left out moves a moment by about half of it, which stays
+        // above the bar for every moment above 2e-5 of the largest.)
         foreach (var (optimizerOne, optimizerTwo) in new[] { (one.OptimizerG, two.OptimizerG), (one.OptimizerD, two.OptimizerD) }.Take(ganMode == GanMode.None ? 1 : 2))
         {
             var moments = FirstMoments(optimizerOne).Zip(FirstMoments(optimizerTwo), (e, a) => (Size: e.norm().item<float>(), Difference: e.sub(a).norm().item<float>())).ToArray();
-            var floor = 1e-3 * moments.Max(m => m.Size);
+            var floor = 1e-2 * moments.Max(m => m.Size);
             Assert.True(moments.Length >= 10);
             Assert.All(moments, m => Assert.True(m.Difference / Math.Max(m.Size, floor) < 1e-3, $"first moments differ by {m.Difference:G3} on a size of {m.Size:G3}"));
         }

@@ -9,7 +9,8 @@ namespace Pix2Pix.Training.Models;
 /// product for the small ones (<see cref="GemmConvolution"/>), in the input's own type; <see cref="MixedBFloat16"/>
 /// also runs every convolution in bfloat16 on bfloat16 copies of the float32 weights (what autocast does in
 /// PyTorch), the gradients flowing back to the float32 weights, except the small ones (under <see cref="MinLowPrecisionPositions"/>
-/// output positions), which cost little and where batch norm over a few pixels would magnify bfloat16's rounding;
+/// output positions), which cost little and where batch norm over a few pixels would magnify bfloat16's rounding, and
+/// those that this CPU's LibTorch computes wrong in bfloat16 (<see cref="LowPrecisionCheck"/>);
 /// <see cref="Native"/> leaves every layer to LibTorch. The layers and their parameters are the same in every mode.
 /// </summary>
 public sealed record ConvolutionMode(bool MatrixProducts, ScalarType? Compute)
@@ -24,7 +25,11 @@ public sealed record ConvolutionMode(bool MatrixProducts, ScalarType? Compute)
     public Tensor Forward(nn.Module<Tensor, Tensor> layer, Tensor input)
     {
         if (layer is not (Conv2d or ConvTranspose2d) || (!MatrixProducts && Compute is null)) return layer.forward(input);
-        if (Compute is not { } compute || compute == input.dtype || OutputPositions(layer, input) < MinLowPrecisionPositions) return Run(layer, input);
+        if (Compute is not { } compute || compute == input.dtype || OutputPositions(layer, input) < MinLowPrecisionPositions
+            || !LowPrecisionCheck.Trusted((Convolution)layer, input, compute, x => Run(layer, x)))
+        {
+            return Run(layer, input);
+        }
 
         using var scope = NewDisposeScope();
         return Run(layer, input.to(compute)).to(input.dtype).MoveToOuterDisposeScope();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pix2Pix.Training.Data;
+using Pix2Pix.Training.Models;
 using Pix2Pix.Training.Options;
 using static TorchSharp.torch;
 
@@ -106,6 +107,10 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
                     losses.Add(stepLosses);
                     history.Add(epoch, step, stepLosses, model.LearningRate);
                     progress.Step(epoch, batchIndex, batch.Size, stepLosses, step);
+                    if (stepsThisRun == 1 && train.FastStep && LowPrecisionCheck.Distrusted.Count > 0)
+                    {
+                        progress.Line($"note: this CPU's LibTorch gets some convolutions wrong in a lower precision, so they run in float32: {string.Join("; ", LowPrecisionCheck.Distrusted)}");
+                    }
                 }
 
                 batchIndex++;

@@ -1,0 +1,70 @@
+using Pix2Pix.Training.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pix2Pix.Training.Tests;
+
+/// <summary>
+/// The check that keeps a convolution out of bfloat16 where this CPU's LibTorch computes it wrong. LibTorch's own kernels
+/// are right or wrong depending on the machine, so float64 (LibTorch's reference path) stands in for the low precision
+/// here, and the wrong kernels are made by hand: the checker must accept the right one and refuse both ways of being wrong.
+/// </summary>
+public class LowPrecisionCheckTests
+{
+    private static Conv2d Layer()
+    {
+        manual_seed(11);
+        return nn.Conv2d(5, 7, 4, stride: 2, padding: 1, bias: true);
+    }
+
+    // The layer computed in its input's type, as ConvolutionMode runs it.
+    private static Tensor Convolve(Conv2d layer, Tensor x) =>
+        nn.functional.conv2d(x, layer.weight!.to(x.dtype), layer.bias!.to(x.dtype), strides: [2, 2], padding: [1, 1]);
+
+    [Fact]
+    public void A_convolution_computed_right_in_the_other_precision_is_trusted()
+    {
+        using var layer = Layer();
+        Assert.True(LowPrecisionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64, x => Convolve(layer, x)));
+    }
+
+    [Fact]
+    public void A_convolution_whose_input_gradient_is_off_in_the_other_precision_is_not_trusted()
+    {
+        // The output is right; half of the input's gradient goes missing, as in LibTorch's bfloat16 kernel for few channels.
+        using var layer = Layer();
+        Assert.False(LowPrecisionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64,
+            x => Convolve(layer, x.dtype == ScalarType.Float64 ? x * 0.5 + x.detach() * 0.5 : x)));
+    }
+
+    [Fact]
+    public void A_convolution_whose_output_is_off_in_the_other_precision_is_not_trusted()
+    {
+        using var layer = Layer();
+        Assert.False(LowPrecisionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64,
+            x => x.dtype == ScalarType.Float64 ? Convolve(layer, x) * 1.1 : Convolve(layer, x)));
+    }
+
+    [Fact]
+    public void A_convolution_that_differs_from_run_to_run_is_not_trusted_even_within_the_tolerance()
+    {
+        // Off by a millionth, far inside the tolerance, but not the same twice: a stopped run would not resume exactly.
+        using var layer = Layer();
+        var runs = 0;
+        Assert.False(LowPrecisionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64,
+            x => x.dtype == ScalarType.Float64 ? Convolve(layer, x + 1e-6 * ++runs) : Convolve(layer, x)));
+    }
+
+    [Fact]
+    public void The_check_leaves_the_random_numbers_and_the_layers_gradients_as_they_were()
+    {
+        using var layer = Layer();
+        manual_seed(5);
+        var expected = randn(8);
+        manual_seed(5);
+        LowPrecisionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64, x => Convolve(layer, x));
+        Assert.True(randn(8).equal(expected).all().item<bool>());
+        Assert.Null(layer.weight!.grad);
+    }
+}
