@@ -10,11 +10,14 @@ namespace Pix2Pix.Training.Models;
 /// convolutions with few input channels wrong on some CPUs: on an AMD EPYC of family 26 (Zen 5) the input gradient of the
 /// discriminator's first layer (6 → 64 channels at 128²), which is what the cGAN term sends back to the generator, was
 /// 17 % off float32's (relative error in norm) and different from run to run; with 6 → 8 channels the output too was 37 %
-/// off (all right on an Intel Xeon with AMX). So each kind of convolution (layer, input shape, LibTorch threads) is tried
-/// once per process, on made-up values, before it runs in the low precision: twice in it and once in float32, the same way
-/// the layer runs. It is trusted when the two low-precision runs agree bit for bit (or a stopped run would not resume where
-/// it stopped) and the output and both gradients are within <see cref="MaxRelativeError"/> of float32's (bfloat16's own
-/// rounding: 0.3 %, measured on both machines; the wrong kernels: 13–37 %); otherwise that layer is computed in float32.
+/// off (all right on an Intel Xeon with AMX). The input gradient of its last layer (512 → 1 channel) reads memory it has
+/// not written: checked in a fresh process it came out wrong, after NaN-filled memory was freed it came out NaN (20 times
+/// in 20), and one NaN there turns the whole generator to NaN in one step. So each kind of convolution (layer, input shape, LibTorch threads) is tried once per
+/// process, on made-up values, before it runs in the low precision: twice in it, each time just after NaN-filled memory
+/// was freed, and once in float32, the same way the layer runs. It is trusted when the two low-precision runs agree bit for
+/// bit (or a stopped run would not resume where it stopped) and the output and both gradients are within
+/// <see cref="MaxRelativeError"/> of float32's (bfloat16's own rounding: 0.3 %, measured on both machines; the wrong
+/// kernels: 13–37 %, or NaN); otherwise that layer is computed in float32.
 /// </summary>
 internal static class LowPrecisionCheck
 {
@@ -23,7 +26,7 @@ internal static class LowPrecisionCheck
     private static readonly ConcurrentDictionary<string, Lazy<bool>> Verdicts = new();
     private static readonly ConcurrentQueue<string> DistrustedKinds = new();
 
-    /// <summary>The kinds of convolution found wrong so far, as "6→64 channels on 1×6×128×128 in bfloat16".</summary>
+    /// <summary>The kinds of convolution found wrong so far, as "6→64 channels, 4×4 stride 2 padding 1 on 1×6×128×128 in bfloat16".</summary>
     public static IReadOnlyCollection<string> Distrusted => DistrustedKinds;
 
     /// <summary>
@@ -41,17 +44,25 @@ internal static class LowPrecisionCheck
         })).Value;
     }
 
-    private static string Describe(Convolution layer) =>
-        $"{(layer is ConvTranspose2d ? "transposed " : "")}{layer.weight!.shape[layer is ConvTranspose2d ? 0 : 1]}→{layer.weight.shape[layer is ConvTranspose2d ? 1 : 0]} channels";
+    // "6→64 channels, 4×4 stride 2": what besides the input's shape picks the kernel LibTorch runs.
+    private static string Describe(Convolution layer)
+    {
+        var (transposed, shape) = (layer is ConvTranspose2d, layer.weight!.shape);
+        var (inputs, outputs) = transposed ? (shape[0], shape[1]) : (shape[1], shape[0]);
+        return $"{(transposed ? "transposed " : "")}{inputs}→{outputs} channels, {shape[2]}×{shape[3]} stride {string.Join("×", layer.stride!.Distinct())} padding {string.Join("×", layer.padding!.Distinct())}";
+    }
 
     /// <summary>The check itself, without the per-process verdicts: whether <paramref name="run"/> computes the layer right in <paramref name="compute"/>.</summary>
     internal static bool Check(Convolution layer, long[] shape, ScalarType compute, Func<Tensor, Tensor> run)
     {
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
-        var input = MadeUp(shape, 1);
+        var input = MadeUp(shape, 1).to(layer.weight!.device);
         var full = Gradients(layer, input, ScalarType.Float32, run);
+        var largest = 4 * (input.numel() + layer.weight.numel());
+        FillFreedMemory(largest);
         var low = Gradients(layer, input, compute, run);
+        FillFreedMemory(largest);
         var again = Gradients(layer, input, compute, run);
         return low.Zip(again).All(p => p.First.eq(p.Second).all().item<bool>())
             && low.Zip(full).All(p => RelativeError(p.First, p.Second) <= MaxRelativeError);
@@ -65,8 +76,21 @@ internal static class LowPrecisionCheck
         var output = run(x);
         var weights = new List<Tensor> { x, layer.weight! };
         if (layer.bias is { } bias) weights.Add(bias);
-        var gradients = autograd.grad([output], weights, [MadeUp(output.shape, 2).to(output.dtype)]);
+        var gradients = autograd.grad([output], weights, [MadeUp(output.shape, 2).to(output.dtype, output.device)]);
         return [output.to(ScalarType.Float32), .. gradients.Select(g => g.to(ScalarType.Float32))];
+    }
+
+    // Frees tensors with all bits set (NaN in every floating-point type), four of every power-of-two size up to a few times
+    // the layer's (at most 2²² words), where the allocator hands out the next tensors and a kernel's scratch memory: a
+    // kernel that reads memory it has not written then comes out non-finite instead of right by luck, whatever the process
+    // did before.
+    private static void FillFreedMemory(long largest)
+    {
+        using var scope = NewDisposeScope();
+        for (var size = 1L; size <= Math.Clamp(largest, 1L << 16, 1L << 22); size *= 2)
+        {
+            for (var copy = 0; copy < 4; copy++) full([size], -1, ScalarType.Int32);
+        }
     }
 
     // Values spread over [-1, 1] that depend on nothing but the shape: the run's random numbers are left as they were.
