@@ -148,12 +148,50 @@ public class CheckpointTests
         Assert.Contains("has trained 1 epochs, --n_epochs + --n_epochs_decay is 1", output.ToString());
     }
 
+    [Fact]
+    public void A_run_whose_losses_stop_being_numbers_stops_saying_so_and_leaves_its_checkpoint_as_it_was()
+    {
+        using var temp = new TempFolder();
+        SyntheticPairs.Write(temp["data"], 4, 128, 128);
+        var train = Options(temp, "diverging");
+        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        new Trainer(Small, data, train with { MaxSteps = 1 }, TextWriter.Null).Run();
+        var before = Checkpoint(train.RunDirectory);
+
+        // Adam's first steps move each weight by about the learning rate: 1e38 takes the next forward pass out of float32.
+        var diverged = Assert.Throws<TrainingDivergedException>(() =>
+            new Trainer(Small, data, train with { ContinueTrain = true, Lr = 1e38, MaxSteps = 3 }, TextWriter.Null).Run());
+
+        Assert.Contains("the losses stopped being numbers at step ", diverged.Message);
+        Assert.Equal(before, Checkpoint(train.RunDirectory));
+    }
+
+    [Fact]
+    public void Weights_that_are_not_numbers_are_not_saved_over_a_checkpoint()
+    {
+        using var temp = new TempFolder();
+        using var model = new Pix2PixModel(Small, new TrainOptions { Name = "nan" });
+        var store = new CheckpointStore(temp["run"]);
+        store.Save(CheckpointStore.Latest, model, new TrainingState(1, 10, 0.0002, 1));
+        var before = Snapshot(store.RunDirectory);
+        using (no_grad()) model.Discriminator.parameters().Last().fill_(float.NaN);
+
+        var refused = Assert.Throws<TrainingDivergedException>(() => store.Save(CheckpointStore.Latest, model, new TrainingState(1, 20, 0.0002, 1)));
+
+        Assert.Contains("by step 20, so 'latest' was not saved over", refused.Message);
+        Assert.Equal(before, Snapshot(store.RunDirectory));
+    }
+
     private static TrainOptions Options(TempFolder temp, string name) =>
         new() { Name = name, CheckpointsDir = temp["checkpoints"], Seed = 11, PrintFreq = 1000, SaveLatestFreq = 0 };
 
     // Every file of a run folder and its bytes' hash, to show that nothing was touched.
     private static string Snapshot(string runDirectory) => string.Join("\n", Directory.GetFiles(runDirectory).Order()
         .Select(f => $"{Path.GetFileName(f)} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}"));
+
+    // The files of the run's 'latest' checkpoint and their hashes.
+    private static string Checkpoint(string runDirectory) =>
+        string.Join("\n", Snapshot(runDirectory).Split('\n').Where(line => line.StartsWith($"{CheckpointStore.Latest}_", StringComparison.Ordinal)));
 
     private static Tensor FirstWeight(Pix2PixModel model) => model.Generator.parameters().First();
 

@@ -35,6 +35,11 @@ public sealed class CheckpointStore(string runDirectory)
 
     public void Save(string label, Pix2PixModel model, TrainingState state)
     {
+        if (!model.IsFinite())
+        {
+            throw new TrainingDivergedException($"the weights stopped being numbers (NaN or infinite) by step {state.Step}, so '{label}' was not saved over and the checkpoints in {runDirectory} are as they were; train again from one of them with a lower --lr, or with --no_fast_step");
+        }
+
         Directory.CreateDirectory(runDirectory);
         Settle(label);
         Stage(label, "net_G.dat", p => model.Generator.save(p));

@@ -43,6 +43,15 @@ public sealed partial class Pix2PixModel : IDisposable
 
     public NetworkOptions Network { get; }
 
+    /// <summary>Whether every weight and running statistic of both networks is a finite number.</summary>
+    public bool IsFinite()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return Generator.parameters().Concat(Generator.buffers()).Concat(Discriminator.parameters()).Concat(Discriminator.buffers())
+            .All(t => !t.is_floating_point() || t.isfinite().all().item<bool>());
+    }
+
     /// <summary>Where both networks, their optimisers' state and the image pool live.</summary>
     public DeviceContext Device { get; }
     public GeneratorNetwork Generator { get; }

@@ -104,6 +104,11 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
                     var stepLosses = model.OptimizeParameters(batch, last ? (a, f, b) => SampleGrid.Save(store.RunDirectory, epoch, a, f, b) : null, train.IsAdversarialIn(epoch));
                     step++;
                     stepsThisRun++;
+                    if (!stepLosses.AreNumbers)
+                    {
+                        throw new TrainingDivergedException($"the losses stopped being numbers at step {step} (epoch {epoch}: {stepLosses}); nothing was saved after the last checkpoint in {store.RunDirectory}; train again from it with a lower --lr, or with --no_fast_step");
+                    }
+
                     losses.Add(stepLosses);
                     history.Add(epoch, step, stepLosses, model.LearningRate);
                     progress.Step(epoch, batchIndex, batch.Size, stepLosses, step);
