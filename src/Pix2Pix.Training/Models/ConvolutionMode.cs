@@ -11,7 +11,8 @@ namespace Pix2Pix.Training.Models;
 /// PyTorch), the gradients flowing back to the float32 weights, except the small ones (under <see cref="MinLowPrecisionPositions"/>
 /// output positions), which cost little and where batch norm over a few pixels would magnify bfloat16's rounding, and
 /// those that this CPU's LibTorch computes wrong in bfloat16 (<see cref="LowPrecisionCheck"/>);
-/// <see cref="Native"/> leaves every layer to LibTorch. The layers and their parameters are the same in every mode.
+/// <see cref="Native"/> leaves every layer to LibTorch. In every mode a float32 layer that this CPU's LibTorch computes wrong
+/// in float32 (<see cref="LowPrecisionCheck"/> again) is computed in float64. The layers and their parameters are the same in every mode.
 /// </summary>
 public sealed record ConvolutionMode(bool MatrixProducts, ScalarType? Compute)
 {
@@ -24,13 +25,24 @@ public sealed record ConvolutionMode(bool MatrixProducts, ScalarType? Compute)
     /// <summary>Runs <paramref name="layer"/> on <paramref name="input"/> in this mode (other layers as they are).</summary>
     public Tensor Forward(nn.Module<Tensor, Tensor> layer, Tensor input)
     {
-        if (layer is not (Conv2d or ConvTranspose2d) || (!MatrixProducts && Compute is null)) return layer.forward(input);
-        if (Compute is not { } compute || compute == input.dtype || OutputPositions(layer, input) < MinLowPrecisionPositions
-            || !LowPrecisionCheck.Trusted((Convolution)layer, input, compute, x => Run(layer, x)))
+        if (layer is not Convolution convolution || convolution is not (Conv2d or ConvTranspose2d)) return layer.forward(input);
+        if (Compute is { } compute && compute != input.dtype && OutputPositions(layer, input) >= MinLowPrecisionPositions
+            && LowPrecisionCheck.Trusted(convolution, input, compute, x => Run(layer, x)))
         {
-            return Run(layer, input);
+            return RunIn(compute, layer, input);
         }
 
+        if (input.dtype == ScalarType.Float32 && convolution.padding_mode == PaddingModes.Zeros
+            && !LowPrecisionCheck.Trusted(convolution, input, ScalarType.Float32, x => Run(layer, x)))
+        {
+            return RunIn(ScalarType.Float64, layer, input);
+        }
+
+        return MatrixProducts || Compute is not null ? Run(layer, input) : layer.forward(input);
+    }
+
+    private Tensor RunIn(ScalarType compute, nn.Module<Tensor, Tensor> layer, Tensor input)
+    {
         using var scope = NewDisposeScope();
         return Run(layer, input.to(compute)).to(input.dtype).MoveToOuterDisposeScope();
     }
