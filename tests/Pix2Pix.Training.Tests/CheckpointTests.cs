@@ -65,9 +65,8 @@ public class CheckpointTests
     public void A_second_trainer_on_a_run_in_training_is_refused_and_the_first_one_is_not_disturbed()
     {
         using var temp = new TempFolder();
-        SyntheticPairs.Write(temp["data"], 2, 128, 128);
         var train = Options(temp, "busy");
-        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        var data = Pairs(temp, 2);
         new Trainer(Small, data, train with { MaxSteps = 1 }, TextWriter.Null).Run();
         var before = Snapshot(train.RunDirectory);
 
@@ -90,9 +89,8 @@ public class CheckpointTests
     public void Resuming_inside_an_epoch_with_another_data_order_is_refused_and_leaves_the_run_as_it_was(string option)
     {
         using var temp = new TempFolder();
-        SyntheticPairs.Write(temp["data"], 4, 128, 128);
         var train = Options(temp, "order");
-        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        var data = Pairs(temp, 4);
         new Trainer(Small, data, train with { MaxSteps = 1 }, TextWriter.Null).Run();   // 1 of 4 steps into epoch 1
         var before = Snapshot(train.RunDirectory);
         var (changedTrain, changedData) = option switch
@@ -116,10 +114,9 @@ public class CheckpointTests
     public void A_resumed_run_keeps_the_first_epoch_it_started_with_so_its_learning_rate_schedule_does_not_shift()
     {
         using var temp = new TempFolder();
-        SyntheticPairs.Write(temp["data"], 1, 128, 128);
         // The step policy counts from the first epoch (×0.1 each epoch here), as the reference's scheduler does.
         var train = Options(temp, "schedule") with { EpochCount = 3, NEpochs = 3, NEpochsDecay = 3, LrPolicy = LearningRatePolicy.Step, LrDecayIters = 1 };
-        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        var data = Pairs(temp, 1);
         new Trainer(Small, data, train with { MaxSteps = 2 }, TextWriter.Null).Run();   // epochs 3 and 4
 
         // Resumed without --epoch_count (so 1): epoch 5 keeps the rate a run started at epoch 3 gives it.
@@ -135,9 +132,8 @@ public class CheckpointTests
     public void Resuming_a_run_that_has_trained_every_epoch_says_there_is_nothing_to_train()
     {
         using var temp = new TempFolder();
-        SyntheticPairs.Write(temp["data"], 1, 128, 128);
         var train = Options(temp, "done") with { NEpochs = 1, NEpochsDecay = 0 };
-        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        var data = Pairs(temp, 1);
         new Trainer(Small, data, train, TextWriter.Null).Run();
         using var output = new StringWriter();
 
@@ -152,9 +148,8 @@ public class CheckpointTests
     public void A_run_whose_losses_stop_being_numbers_stops_saying_so_and_leaves_its_checkpoint_as_it_was()
     {
         using var temp = new TempFolder();
-        SyntheticPairs.Write(temp["data"], 4, 128, 128);
         var train = Options(temp, "diverging");
-        var data = new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
+        var data = Pairs(temp, 4);
         new Trainer(Small, data, train with { MaxSteps = 1 }, TextWriter.Null).Run();
         var before = Checkpoint(train.RunDirectory);
 
@@ -180,6 +175,13 @@ public class CheckpointTests
 
         Assert.Contains("by step 20, so 'latest' was not saved over", refused.Message);
         Assert.Equal(before, Snapshot(store.RunDirectory));
+    }
+
+    // Writes that many synthetic 128² pairs, and the options that read them as they are.
+    private static DataOptions Pairs(TempFolder temp, int pairs)
+    {
+        SyntheticPairs.Write(temp["data"], pairs, 128, 128);
+        return new DataOptions { Dataroot = temp["data"], Preprocess = Preprocess.None };
     }
 
     private static TrainOptions Options(TempFolder temp, string name) =>
