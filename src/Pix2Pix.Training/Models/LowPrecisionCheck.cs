@@ -101,8 +101,8 @@ internal static class LowPrecisionCheck
             && low.Zip(full).All(p => RelativeError(p.First, p.Second) <= tolerance);
     }
 
-    // The output and the gradients of a made-up loss on the input, the weight and the bias, all in float32 (autograd.grad
-    // leaves the layer's own .grad alone).
+    // The output and the gradients of a made-up loss on the input (where it needs one), the weight and the bias, all in
+    // float64 so that float32 can be held against its reference too (autograd.grad leaves the layer's own .grad alone).
     private static Tensor[] Gradients(Convolution layer, Tensor input, ScalarType compute, Func<Tensor, Tensor> run, bool inputGradient)
     {
         var x = input.to(compute).detach().requires_grad_(inputGradient);
