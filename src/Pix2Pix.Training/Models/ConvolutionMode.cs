@@ -10,9 +10,9 @@ namespace Pix2Pix.Training.Models;
 /// also runs every convolution in bfloat16 on bfloat16 copies of the float32 weights (what autocast does in
 /// PyTorch), the gradients flowing back to the float32 weights, except the small ones (under <see cref="MinLowPrecisionPositions"/>
 /// output positions), which cost little and where batch norm over a few pixels would magnify bfloat16's rounding, and
-/// those that this CPU's LibTorch computes wrong in bfloat16 (<see cref="LowPrecisionCheck"/>);
+/// those that this CPU's LibTorch computes wrong in bfloat16 (<see cref="ConvolutionCheck"/>);
 /// <see cref="Native"/> leaves every layer to LibTorch. In every mode a float32 layer that this CPU's LibTorch computes wrong
-/// in float32 (<see cref="LowPrecisionCheck"/> again) is computed in float64. The layers and their parameters are the same in every mode.
+/// in float32 (<see cref="ConvolutionCheck"/> again) is computed in float64. The layers and their parameters are the same in every mode.
 /// </summary>
 public sealed record ConvolutionMode(bool MatrixProducts, ScalarType? Compute)
 {
@@ -26,14 +26,15 @@ public sealed record ConvolutionMode(bool MatrixProducts, ScalarType? Compute)
     public Tensor Forward(nn.Module<Tensor, Tensor> layer, Tensor input)
     {
         if (layer is not Convolution convolution || convolution is not (Conv2d or ConvTranspose2d)) return layer.forward(input);
+        var byMatrixProduct = MatrixProducts && GemmConvolution.Takes(convolution, input);
         if (Compute is { } compute && compute != input.dtype && OutputPositions(layer, input) >= MinLowPrecisionPositions
-            && LowPrecisionCheck.Trusted(convolution, input, compute, x => Run(layer, x)))
+            && ConvolutionCheck.Trusted(convolution, input, compute, byMatrixProduct, x => Run(layer, x)))
         {
             return RunIn(compute, layer, input);
         }
 
         if (input.dtype == ScalarType.Float32 && convolution.padding_mode == PaddingModes.Zeros
-            && !LowPrecisionCheck.Trusted(convolution, input, ScalarType.Float32, x => Run(layer, x)))
+            && !ConvolutionCheck.Trusted(convolution, input, ScalarType.Float32, byMatrixProduct, x => Run(layer, x)))
         {
             return RunIn(ScalarType.Float64, layer, input);
         }

@@ -5,7 +5,7 @@ namespace Pix2Pix.Training.Models;
 /// <summary>
 /// Turns off LibTorch's NNPACK convolutions, as <c>torch.backends.nnpack.set_flags(False)</c> does in PyTorch (TorchSharp
 /// has no binding for it). LibTorch asks for NNPACK on every convolution oneDNN does not take (float64 ones, for the checks
-/// in <see cref="LowPrecisionCheck"/>), and on a CPU NNPACK does not know (an AMD EPYC of family 26) the first ask prints
+/// in <see cref="ConvolutionCheck"/>), and on a CPU NNPACK does not know (an AMD EPYC of family 26) the first ask prints
 /// "Could not initialize NNPACK! Reason: Unsupported hardware." to the standard error of every training run. NNPACK would
 /// take only float32 convolutions on batches of 16 or more that oneDNN has not already taken. Process-wide, once.
 /// </summary>

@@ -112,9 +112,9 @@ public sealed class Trainer(NetworkOptions network, DataOptions data, TrainOptio
                     losses.Add(stepLosses);
                     history.Add(epoch, step, stepLosses, model.LearningRate);
                     progress.Step(epoch, batchIndex, batch.Size, stepLosses, step);
-                    if (stepsThisRun == 1 && LowPrecisionCheck.Distrusted.Count > 0)
+                    if (stepsThisRun == 1 && ConvolutionCheck.Distrusted.Count > 0)
                     {
-                        progress.Line($"note: this CPU's LibTorch gets some convolutions wrong, so they run in a wider type (bfloat16 ones in float32, float32 ones in float64): {string.Join("; ", LowPrecisionCheck.Distrusted)}");
+                        progress.Line($"note: this CPU's LibTorch gets some convolutions wrong, so they run in a wider type (bfloat16 ones in float32, float32 ones in float64): {string.Join("; ", ConvolutionCheck.Distrusted)}");
                     }
                 }
 

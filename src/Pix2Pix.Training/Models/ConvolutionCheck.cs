@@ -13,7 +13,7 @@ namespace Pix2Pix.Training.Models;
 /// 17 % off float32's (relative error in norm) and different from run to run; with 6 → 8 channels the output too was 37 %
 /// off (all right on an Intel Xeon with AMX). The input gradient of its last layer (512 → 1 channel) reads memory it has
 /// not written: checked in a fresh process it came out wrong, after NaN-filled memory was freed it came out NaN (20 times
-/// in 20), and one NaN there turns the whole generator to NaN in one step. So each kind of convolution (layer, input shape, LibTorch threads) is tried once per
+/// in 20), and one NaN there turns the whole generator to NaN in one step. So each kind of convolution (layer, input shape, LibTorch threads, and whether it runs as one matrix product or as LibTorch's convolution) is tried once per
 /// process, on made-up values, before it runs in the low precision: twice in it, each time just after NaN-filled memory
 /// was freed, and once in float32, the same way the layer runs. It is trusted when the two low-precision runs agree bit for
 /// bit (or a stopped run would not resume where it stopped) and the output and both gradients are within
@@ -25,7 +25,7 @@ namespace Pix2Pix.Training.Models;
 /// one briefly trained ResNet generator in twenty it turned the whole generator to NaN. Such a layer is computed in float64.
 /// A layer whose input needs no gradient (a network's first, on the data) is checked without it.
 /// </summary>
-internal static class LowPrecisionCheck
+internal static class ConvolutionCheck
 {
     public const double MaxRelativeError = 0.02;
 
@@ -41,12 +41,16 @@ internal static class LowPrecisionCheck
 
     /// <summary>
     /// Whether <paramref name="layer"/> may run on inputs shaped like <paramref name="input"/> in <paramref name="compute"/>;
-    /// <paramref name="run"/> computes the layer the way it will be computed (its input's type decides the precision).
+    /// <paramref name="run"/> computes the layer the way it will be computed (its input's type decides the precision), as one
+    /// matrix product (<see cref="GemmConvolution"/>) when <paramref name="byMatrixProduct"/>, else by LibTorch's convolution:
+    /// the two are different kernels, and one process may use both for the same layer (the fast step and <c>--no_fast_step</c>),
+    /// so each has its own verdict.
     /// </summary>
-    public static bool Trusted(Convolution layer, Tensor input, ScalarType compute, Func<Tensor, Tensor> run)
+    public static bool Trusted(Convolution layer, Tensor input, ScalarType compute, bool byMatrixProduct, Func<Tensor, Tensor> run)
     {
         var inputGradient = input.requires_grad;
-        var kind = $"{Describe(layer)} on {string.Join("×", input.shape)}{(inputGradient ? "" : " (no input gradient)")} in {compute.ToString().ToLowerInvariant()}";
+        var kind = $"{Describe(layer)} on {string.Join("×", input.shape)}{(inputGradient ? "" : " (no input gradient)")} in {compute.ToString().ToLowerInvariant()}"
+            + (byMatrixProduct ? " as a matrix product" : "");
         return Verdicts.GetOrAdd($"{kind}, {get_num_threads()} threads", _ => new Lazy<bool>(() =>
         {
             var trusted = Check(layer, input.shape, compute, run, inputGradient);
