@@ -63,7 +63,7 @@ public class ConvolutionCheckTests
         // As LibTorch's bfloat16 input gradient for one output channel does on a Zen 5. Here what it reads is multiplied by
         // zero: whatever finite values were freed there leave the result right, the bits of a NaN or an infinity do not.
         using var layer = Layer();
-        Assert.False(ConvolutionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64,
+        AssertMostlyRefused(() => ConvolutionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64,
             x => x.dtype == ScalarType.Float64 ? Convolve(layer, x) + empty([1, 7, 12, 12], dtype: ScalarType.Float64) * 0 : Convolve(layer, x)));
     }
 
@@ -79,8 +79,19 @@ public class ConvolutionCheckTests
     {
         // As LibTorch's float32 input gradient of the ResNet generators' last 7×7 layer does on a Zen 5.
         using var layer = Layer();
-        Assert.False(ConvolutionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float32,
+        AssertMostlyRefused(() => ConvolutionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float32,
             x => Convolve(layer, x.to(ScalarType.Float64)).to(x.dtype) + (x.dtype == ScalarType.Float32 ? empty([1, 7, 12, 12]) * 0 : zeros(1, dtype: x.dtype))));
+    }
+
+    // Whether such a kernel is caught depends on glibc handing it memory that the check filled with NaN and freed, not
+    // memory that LibTorch freed in between (its own scratch, finite): on the Zen 5 EPYC the check refused 280–298 times
+    // in 300, alone or beside a thread allocating at random, and one of the six CI runs since these tests were written met a miss when each asserted a
+    // single check. So each of these holds over 20 checks: refused at least 10 times, where a check that did not fill
+    // freed memory would let this kernel through nearly every time (what it reads is then finite, and multiplied by zero).
+    private static void AssertMostlyRefused(Func<bool> check)
+    {
+        var refused = Enumerable.Range(0, 20).Count(_ => !check());
+        Assert.True(refused >= 10, $"refused {refused} of 20");
     }
 
     [Fact]
