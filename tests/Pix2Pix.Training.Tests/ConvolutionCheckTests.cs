@@ -7,9 +7,9 @@ namespace Pix2Pix.Training.Tests;
 
 /// <summary>
 /// The check that keeps a convolution out of bfloat16 (and out of float32, for float64) where this CPU's LibTorch computes
-/// it wrong. LibTorch's own kernels
-/// are right or wrong depending on the machine, so float64 (LibTorch's reference path) stands in for the low precision
-/// here, and the wrong kernels are made by hand: the checker must accept the right one and refuse both ways of being wrong.
+/// it wrong. LibTorch's own kernels are right or wrong depending on the machine, so float64 (LibTorch's reference path)
+/// stands in for the low precision here, and the wrong kernels are made by hand: the checker must accept the right one
+/// and refuse both ways of being wrong.
 /// </summary>
 public class ConvolutionCheckTests
 {
@@ -23,6 +23,11 @@ public class ConvolutionCheckTests
     private static Tensor Convolve(Conv2d layer, Tensor x) =>
         nn.functional.conv2d(x, layer.weight!.to(x.dtype), layer.bias!.to(x.dtype), strides: [2, 2], padding: [1, 1]);
 
+    // The layer with half of the input's gradient missing in float64 (the output right), as in LibTorch's bfloat16 kernel
+    // for few channels; right in every other type.
+    private static Tensor ConvolveLosingHalfTheInputGradient(Conv2d layer, Tensor x) =>
+        Convolve(layer, x.dtype == ScalarType.Float64 ? x * 0.5 + x.detach() * 0.5 : x);
+
     [Fact]
     public void A_convolution_computed_right_in_the_other_precision_is_trusted()
     {
@@ -33,10 +38,8 @@ public class ConvolutionCheckTests
     [Fact]
     public void A_convolution_whose_input_gradient_is_off_in_the_other_precision_is_not_trusted()
     {
-        // The output is right; half of the input's gradient goes missing, as in LibTorch's bfloat16 kernel for few channels.
         using var layer = Layer();
-        Assert.False(ConvolutionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64,
-            x => Convolve(layer, x.dtype == ScalarType.Float64 ? x * 0.5 + x.detach() * 0.5 : x)));
+        Assert.False(ConvolutionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64, x => ConvolveLosingHalfTheInputGradient(layer, x)));
     }
 
     [Fact]
@@ -85,9 +88,10 @@ public class ConvolutionCheckTests
 
     // Whether such a kernel is caught depends on glibc handing it memory that the check filled with NaN and freed, not
     // memory that LibTorch freed in between (its own scratch, finite): on the Zen 5 EPYC the check refused 280–298 times
-    // in 300, alone or beside a thread allocating at random, and one of the six CI runs since these tests were written met a miss when each asserted a
-    // single check. So each of these holds over 20 checks: refused at least 10 times, where a check that did not fill
-    // freed memory would let this kernel through nearly every time (what it reads is then finite, and multiplied by zero).
+    // in 300, alone or beside a thread allocating at random, and one of the six CI runs since these tests were written
+    // met a miss when each asserted a single check. So each of these holds over 20 checks: refused at least 10 times,
+    // where a check that did not fill freed memory would let this kernel through nearly every time (what it reads is
+    // then finite, and multiplied by zero).
     private static void AssertMostlyRefused(Func<bool> check)
     {
         var refused = Enumerable.Range(0, 20).Count(_ => !check());
@@ -99,7 +103,7 @@ public class ConvolutionCheckTests
     {
         // A network's first layer, on the data: its input gradient is never computed, so only what is computed is checked.
         using var layer = Layer();
-        Func<Tensor, Tensor> run = x => Convolve(layer, x.dtype == ScalarType.Float64 ? x * 0.5 + x.detach() * 0.5 : x);
+        Func<Tensor, Tensor> run = x => ConvolveLosingHalfTheInputGradient(layer, x);
         Assert.False(ConvolutionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64, run));
         Assert.True(ConvolutionCheck.Check(layer, [1, 5, 24, 24], ScalarType.Float64, run, inputGradient: false));
     }
@@ -134,7 +138,6 @@ public class ConvolutionCheckTests
         using var layer = Layer();
         using var input = zeros(1, 5, 26, 26).requires_grad_(true);
         Assert.True(ConvolutionCheck.Trusted(layer, input, ScalarType.Float64, byMatrixProduct: true, x => Convolve(layer, x)));
-        Assert.False(ConvolutionCheck.Trusted(layer, input, ScalarType.Float64, byMatrixProduct: false,
-            x => Convolve(layer, x.dtype == ScalarType.Float64 ? x * 0.5 + x.detach() * 0.5 : x)));
+        Assert.False(ConvolutionCheck.Trusted(layer, input, ScalarType.Float64, byMatrixProduct: false, x => ConvolveLosingHalfTheInputGradient(layer, x)));
     }
 }

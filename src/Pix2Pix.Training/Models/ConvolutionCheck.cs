@@ -13,7 +13,8 @@ namespace Pix2Pix.Training.Models;
 /// 17 % off float32's (relative error in norm) and different from run to run; with 6 → 8 channels the output too was 37 %
 /// off (all right on an Intel Xeon with AMX). The input gradient of its last layer (512 → 1 channel) reads memory it has
 /// not written: checked in a fresh process it came out wrong, after NaN-filled memory was freed it came out NaN (20 times
-/// in 20), and one NaN there turns the whole generator to NaN in one step. So each kind of convolution (layer, input shape, LibTorch threads, and whether it runs as one matrix product or as LibTorch's convolution) is tried once per
+/// in 20), and one NaN there turns the whole generator to NaN in one step. So each kind of convolution (layer, input
+/// shape, LibTorch threads, and whether it runs as one matrix product or as LibTorch's convolution) is tried once per
 /// process, on made-up values, before it runs in the low precision: twice in it, each time just after NaN-filled memory
 /// was freed, and once in float32, the same way the layer runs. It is trusted when the two low-precision runs agree bit for
 /// bit (or a stopped run would not resume where it stopped) and the output and both gradients are within
