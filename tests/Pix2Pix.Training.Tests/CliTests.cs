@@ -348,6 +348,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         // A discriminator's size given as 0 or less is refused, not replaced by the default.
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--netD", "n_layers", "--n_layers_D", "0"), "--n_layers_D must be 1 to 20");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--ndf", "0"), "--ngf and --ndf must be positive");
+        AssertUserError(Cli.Run("summary", "--netG", "unet_128", "--crop_size", "128", "--unnormalised_levels", "7"), "--unnormalised_levels 7: unet_128 has 6 levels inside its outermost");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--rotate", "90"), "--rotate must be between 0 and 45 degrees");
         AssertUserError(Cli.Run("train", "--dataroot", run.Temp["data"], "--name", "n", "--shear", "-5"), "--shear must be between 0 and 30 degrees");
         // Crops the networks cannot take: LibTorch's own errors otherwise, from inside the first step.

@@ -120,6 +120,44 @@ public class NetworkShapeTests
     }
 
     [Fact]
+    public void Unnormalised_levels_take_the_norms_out_of_the_innermost_levels_only_and_give_their_convolutions_biases()
+    {
+        using var reference = Networks.CreateGenerator(new NetworkOptions { NetG = "unet_128", Ngf = 8 });
+        using var generator = Networks.CreateGenerator(new NetworkOptions { NetG = "unet_128", Ngf = 8, UnnormalisedLevels = 3 });
+        static string[] Norms(GeneratorNetwork g) => g.named_modules().Where(m => m.module is TestTimeBatchNorm2d).Select(m => m.name).ToArray();
+        static string[] Biased(GeneratorNetwork g) => g.named_modules()
+            .Where(m => m.module is TorchSharp.Modules.Conv2d { bias: not null } or TorchSharp.Modules.ConvTranspose2d { bias: not null }).Select(m => m.name).ToArray();
+
+        // unet_128's levels from the outside in (each inner one is its parent's model.3): 128², 64², 32², 16², then the
+        // three innermost at 8², 4² and 2². It normalises after both convolutions of the 5 middle levels and after the
+        // innermost's up-convolution: 11 norms. Without them in the three innermost levels, 6 stay (those of the outer
+        // ones), and those levels' 6 convolutions get the bias that a norm's beta stood for.
+        const string fourth = "model.model.1.model.3.model.3", fifth = fourth + ".model.3";
+        Assert.Equal(11, Norms(reference).Length);
+        Assert.Equal(6, Norms(generator).Length);
+        Assert.DoesNotContain(Norms(generator), n => n.StartsWith(fifth + "."));
+        Assert.Contains(fourth + ".model.2", Norms(generator));
+        Assert.Contains(fourth + ".model.6", Norms(generator));
+        Assert.Equal(["model.model.3"], Biased(reference));   // the outermost up-convolution, before no norm
+        Assert.Equal(7, Biased(generator).Length);
+        Assert.Contains(fifth + ".model.3.model.3.model.1", Biased(generator));   // the innermost's down-convolution
+        Assert.DoesNotContain(fourth + ".model.1", Biased(generator));
+
+        using var scope = NewDisposeScope();
+        Assert.Equal([1L, 3, 128, 128], generator.forward(randn(1, 3, 128, 128)).shape);
+    }
+
+    [Fact]
+    public void Unnormalised_levels_are_part_of_the_architecture_and_a_U_Net_has_at_most_those_inside_its_outermost()
+    {
+        Assert.Equal("unnormalised_levels 0 vs 3", new NetworkOptions { UnnormalisedLevels = 3 }.DescribeMismatch(new NetworkOptions()));
+        new NetworkOptions { NetG = "unet_128", UnnormalisedLevels = 6 }.Validate();
+        Assert.Contains("unet_128 has 6 levels inside its outermost", Assert.Throws<UserInputException>(() => new NetworkOptions { NetG = "unet_128", UnnormalisedLevels = 7 }.Validate()).Message);
+        Assert.Contains("for the U-Net generators, not resnet_9blocks", Assert.Throws<UserInputException>(() => new NetworkOptions { NetG = "resnet_9blocks", UnnormalisedLevels = 1 }.Validate()).Message);
+        Assert.Contains("must be 0 or more", Assert.Throws<UserInputException>(() => new NetworkOptions { UnnormalisedLevels = -1 }.Validate()).Message);
+    }
+
+    [Fact]
     public void State_dict_keys_nest_like_the_reference_checkpoints()
     {
         using var generator = Networks.CreateGenerator(new NetworkOptions());

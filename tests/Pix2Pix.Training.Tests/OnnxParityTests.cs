@@ -18,6 +18,7 @@ public class OnnxParityTests(Xunit.Abstractions.ITestOutputHelper log)
     public static TheoryData<string, int, string, bool, string> Cases()
     {
         var cases = new TheoryData<string, int, string, bool, string>();
+        cases.Add("unet_128+3", 16, "batch", true, "image");   // the 3 innermost levels unnormalised
         foreach (var netG in new[] { "unet_128", "unet_256" })
         foreach (var norm in new[] { "batch", "instance" })
         foreach (var trained in new[] { false, true })
@@ -38,7 +39,8 @@ public class OnnxParityTests(Xunit.Abstractions.ITestOutputHelper log)
     public void The_exported_generator_matches_TorchSharp_for_batches_of_one_and_two_at_two_sizes(string netG, int ngf, string norm, bool trained, string atTest)
     {
         using var temp = new TempFolder();
-        var network = new NetworkOptions { NetG = netG, Ngf = ngf, Norm = NetworkArguments.ParseNorm(norm) };
+        var levels = netG.Split('+');   // "unet_128+3": with its 3 innermost levels unnormalised
+        var network = new NetworkOptions { NetG = levels[0], Ngf = ngf, Norm = NetworkArguments.ParseNorm(norm), UnnormalisedLevels = levels.Length > 1 ? int.Parse(levels[1]) : 0 };
         var mode = atTest == "running" ? NormalizationAtTest.Running : NormalizationAtTest.Image;
         using var generator = trained ? BrieflyTrained(network, temp) : Networks.CreateGenerator(network);
         var path = temp["g.onnx"];

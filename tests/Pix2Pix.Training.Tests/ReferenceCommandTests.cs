@@ -47,6 +47,7 @@ public class ReferenceCommandTests
         var repeated = Cli.Run([.. test, .. architecture, "--batch_size", "1", "--serial_batches", "--no_flip", "--num_threads", "0", "--max_dataset_size", "2", "--init_type", "normal", "--init_gain", "0.02"]);
         var widerThanTrained = Cli.Run([.. test, "--ngf", "16"]);
         var otherDiscriminator = Cli.Run([.. test, "--netD", "pixel"]);
+        var otherLevels = Cli.Run([.. test, "--unnormalised_levels", "2"]);
         var noTest = Cli.Run([.. test, "--num_test", "0"]);
 
         Assert.True(trained.ExitCode == 0, trained.Error);
@@ -57,6 +58,7 @@ public class ReferenceCommandTests
         Assert.Equal((2, 2, 2), (widerThanTrained.ExitCode, otherDiscriminator.ExitCode, noTest.ExitCode));
         Assert.Contains("--ngf 16: the run was trained with --ngf 8", widerThanTrained.Error);
         Assert.Contains("--netD pixel: the run was trained with --netD basic", otherDiscriminator.Error);
+        Assert.Contains("--unnormalised_levels 2: the run was trained with --unnormalised_levels 0", otherLevels.Error);
         Assert.Contains("--num_test and --max_dataset_size must be at least 1", noTest.Error);
 
         // A run trained with dropout is tested with --no_dropout as the reference allows (test runs without dropout anyway).

@@ -17,6 +17,7 @@ internal sealed class NetworkArguments
     private readonly Option<int> inputNc = new("--input_nc") { Description = "input channels: 3 (RGB) or 1 (grey)", DefaultValueFactory = _ => Defaults.InputNc };
     private readonly Option<int> outputNc = new("--output_nc") { Description = "output channels: 3 (RGB) or 1 (grey)", DefaultValueFactory = _ => Defaults.OutputNc };
     private readonly Option<bool> noDropout = new("--no_dropout") { Description = "no dropout in the generator" };
+    private readonly Option<int> unnormalisedLevels = new("--unnormalised_levels") { Description = "U-Net levels, innermost first, without normalisation (0: the reference's network)", DefaultValueFactory = _ => Defaults.UnnormalisedLevels };
 
     public NetworkArguments(Command command, bool withDiscriminator = true)
     {
@@ -29,6 +30,7 @@ internal sealed class NetworkArguments
         command.Options.Add(inputNc);
         command.Options.Add(outputNc);
         command.Options.Add(noDropout);
+        command.Options.Add(unnormalisedLevels);
         if (!withDiscriminator) return;
         command.Options.Add(netD);
         command.Options.Add(ndf);
@@ -49,6 +51,7 @@ internal sealed class NetworkArguments
             InputNc = result.GetValue(inputNc),
             OutputNc = result.GetValue(outputNc),
             NoDropout = result.GetValue(noDropout),
+            UnnormalisedLevels = result.GetValue(unnormalisedLevels),
         };
         options.Validate();
         return options;

@@ -61,7 +61,7 @@ internal sealed class RunArguments
         {
             ["netG"] = network.NetG, ["netD"] = network.NetD, ["ngf"] = Text(network.Ngf), ["ndf"] = Text(network.Ndf),
             ["n_layers_D"] = Text(network.NLayersD), ["norm"] = network.Norm.ToString().ToLowerInvariant(), ["input_nc"] = Text(network.InputNc),
-            ["output_nc"] = Text(network.OutputNc), ["direction"] = data.Direction.ToString(), ["preprocess"] = Options.DataOptions.Name(data.Preprocess),
+            ["output_nc"] = Text(network.OutputNc), ["unnormalised_levels"] = Text(network.UnnormalisedLevels), ["direction"] = data.Direction.ToString(), ["preprocess"] = Options.DataOptions.Name(data.Preprocess),
             ["load_size"] = Text(data.CropSize), ["crop_size"] = Text(data.CropSize),
         };
     }

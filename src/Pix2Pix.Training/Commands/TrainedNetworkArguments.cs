@@ -20,6 +20,7 @@ internal sealed class TrainedNetworkArguments
         Add(command, new Option<string>("--norm"), n => n.Norm.ToString().ToLowerInvariant());
         Add(command, new Option<int>("--input_nc"), n => n.InputNc.ToString());
         Add(command, new Option<int>("--output_nc"), n => n.OutputNc.ToString());
+        Add(command, new Option<int>("--unnormalised_levels"), n => n.UnnormalisedLevels.ToString());
         // --no_dropout agrees with any run: the reference builds the generator without its dropout layers, which hold no
         // weights, and this test runs without dropout whatever the run was trained with.
         command.Options.Add(new Option<bool>("--no_dropout") { Description = "accepted: test runs the generator without dropout, however it was trained" });

@@ -12,7 +12,8 @@ public static class Networks
         options.Validate();
         GeneratorNetwork generator = options.ResnetBlocks is { } blocks
             ? new ResnetGenerator(options.InputNc, options.OutputNc, blocks, options.Ngf, options.Norm, useDropout: !options.NoDropout)
-            : new UnetGenerator(options.InputNc, options.OutputNc, options.Downsamplings, options.Ngf, options.Norm, useDropout: !options.NoDropout);
+            : new UnetGenerator(options.InputNc, options.OutputNc, options.Downsamplings, options.Ngf, options.Norm, useDropout: !options.NoDropout,
+                unnormalisedLevels: options.UnnormalisedLevels);
         if (initialise) WeightInit.Apply(generator, init);
         return generator;
     }

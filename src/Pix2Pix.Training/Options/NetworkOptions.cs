@@ -15,6 +15,14 @@ public sealed record NetworkOptions
     public int OutputNc { get; init; } = 3;
     public bool NoDropout { get; init; }
 
+    /// <summary>
+    /// How many of the U-Net's innermost levels have no normalisation; 0 is the reference's network, where only the
+    /// innermost down-convolution has none (a norm would zero its 1×1 output). Normalised per image, a 2×2 or 4×4 map
+    /// keeps each channel's pattern but not its level, so what the bottleneck says of the whole drawing reaches the
+    /// decoder weakened.
+    /// </summary>
+    public int UnnormalisedLevels { get; init; }
+
     public static readonly IReadOnlyList<string> Generators = ["unet_256", "unet_128", "resnet_9blocks", "resnet_6blocks"];
     public static readonly IReadOnlyList<string> Discriminators = ["basic", "n_layers", "pixel"];
 
@@ -73,6 +81,9 @@ public sealed record NetworkOptions
         if (Ngf < 1 || Ndf < 1) throw new UserInputException("--ngf and --ndf must be positive");
         if (NLayersD is < 1 or > MaxLayersD) throw new UserInputException($"--n_layers_D must be 1 to {MaxLayersD}");
         if (InputNc is not (1 or 3) || OutputNc is not (1 or 3)) throw new UserInputException("--input_nc and --output_nc must be 1 or 3");
+        if (UnnormalisedLevels < 0) throw new UserInputException($"--unnormalised_levels must be 0 or more (given: {UnnormalisedLevels})");
+        if (UnnormalisedLevels > 0 && ResnetBlocks is not null) throw new UserInputException($"--unnormalised_levels is for the U-Net generators, not {NetG}");
+        if (UnnormalisedLevels > Downsamplings - 1) throw new UserInputException($"--unnormalised_levels {UnnormalisedLevels}: {NetG} has {Downsamplings - 1} levels inside its outermost (which has no normalisation)");
     }
 
     /// <summary>Says which architecture setting differs from <paramref name="other"/>, or null when they build the same networks.</summary>
@@ -86,6 +97,7 @@ public sealed record NetworkOptions
         if (Ngf != other.Ngf) differences.Add($"ngf {other.Ngf} vs {Ngf}");
         if (Ndf != other.Ndf) differences.Add($"ndf {other.Ndf} vs {Ndf}");
         if (NLayersD != other.NLayersD) differences.Add($"n_layers_D {other.NLayersD} vs {NLayersD}");
+        if (UnnormalisedLevels != other.UnnormalisedLevels) differences.Add($"unnormalised_levels {other.UnnormalisedLevels} vs {UnnormalisedLevels}");
         if (Norm != other.Norm) differences.Add($"norm {other.Norm.ToString().ToLowerInvariant()} vs {Norm.ToString().ToLowerInvariant()}");
         if (InputNc != other.InputNc) differences.Add($"input_nc {other.InputNc} vs {InputNc}");
         if (OutputNc != other.OutputNc) differences.Add($"output_nc {other.OutputNc} vs {OutputNc}");
