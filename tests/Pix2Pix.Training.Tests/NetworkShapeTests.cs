@@ -151,6 +151,8 @@ public class NetworkShapeTests
     public void Unnormalised_levels_are_part_of_the_architecture_and_a_U_Net_has_at_most_those_inside_its_outermost()
     {
         Assert.Equal("unnormalised_levels 0 vs 3", new NetworkOptions { UnnormalisedLevels = 3 }.DescribeMismatch(new NetworkOptions()));
+        Assert.Equal("batch, none in the 3 innermost levels", new NetworkOptions { UnnormalisedLevels = 3 }.DescribeGeneratorNorm());
+        Assert.Equal("batch", new NetworkOptions().DescribeGeneratorNorm());
         new NetworkOptions { NetG = "unet_128", UnnormalisedLevels = 6 }.Validate();
         Assert.Contains("unet_128 has 6 levels inside its outermost", Assert.Throws<UserInputException>(() => new NetworkOptions { NetG = "unet_128", UnnormalisedLevels = 7 }.Validate()).Message);
         Assert.Contains("for the U-Net generators, not resnet_9blocks", Assert.Throws<UserInputException>(() => new NetworkOptions { NetG = "resnet_9blocks", UnnormalisedLevels = 1 }.Validate()).Message);

@@ -55,7 +55,7 @@ internal static class ExportCommand
     {
         Architecture = record.Network.NetG,
         Ngf = record.Network.Ngf,
-        Norm = record.Network.Norm.ToString().ToLowerInvariant() + (record.Network.UnnormalisedLevels > 0 ? $", none in the {record.Network.UnnormalisedLevels} innermost levels" : ""),
+        Norm = record.Network.DescribeGeneratorNorm(),
         InputChannels = record.Network.InputNc,
         OutputChannels = record.Network.OutputNc,
         NativeSize = record.WorkingSize(),

@@ -40,8 +40,7 @@ internal static class SummaryCommand
         using var generator = Networks.CreateGenerator(network);
         var discriminator = Networks.CreateDiscriminator(network);
         var norm = network.Norm.ToString().ToLowerInvariant();
-        var levels = network.UnnormalisedLevels > 0 ? $", none in the {network.UnnormalisedLevels} innermost levels" : "";
-        output.WriteLine($"generator {network.NetG} (ngf {network.Ngf}, {norm} norm{levels}): {Networks.CountParameters(generator):N0} parameters");
+        output.WriteLine($"generator {network.NetG} (ngf {network.Ngf}, {network.DescribeGeneratorNorm()} norm): {Networks.CountParameters(generator):N0} parameters");
         output.WriteLine($"discriminator {network.NetD} (ndf {network.Ndf}, {norm} norm): {Networks.CountParameters(discriminator):N0} parameters");
         return discriminator;
     }

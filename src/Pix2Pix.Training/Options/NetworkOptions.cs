@@ -86,6 +86,10 @@ public sealed record NetworkOptions
         if (UnnormalisedLevels > Downsamplings - 1) throw new UserInputException($"--unnormalised_levels {UnnormalisedLevels}: {NetG} has {Downsamplings - 1} levels inside its outermost (which has no normalisation)");
     }
 
+    /// <summary>The generator's normalisation as summary and the exported card say it: "batch", or "batch, none in the 3 innermost levels".</summary>
+    public string DescribeGeneratorNorm() =>
+        Norm.ToString().ToLowerInvariant() + (UnnormalisedLevels > 0 ? $", none in the {UnnormalisedLevels} innermost levels" : "");
+
     /// <summary>Says which architecture setting differs from <paramref name="other"/>, or null when they build the same networks.</summary>
     public string? DescribeMismatch(NetworkOptions other)
     {
